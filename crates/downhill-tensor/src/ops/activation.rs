@@ -1,0 +1,121 @@
+//! The lecture's nonlinearities and their derivatives, computed stably for large |x|.
+//!
+//! The lecture's slide writes the sigmoid as `1/(1+e^a)`: a sign typo (see `ERRATA.md`);
+//! the logistic sigmoid is `1/(1+e^{−a})`.
+
+use crate::{Element, Tensor};
+
+/// Logistic sigmoid of one value, stable for any finite input.
+///
+/// ```text
+/// σ(x) = 1/(1+e^{−x})        for x ≥ 0
+///      = eˣ/(1+eˣ)           for x < 0   (never evaluates e^{+large})
+/// ```
+#[inline]
+pub fn sigmoid<E: Element>(x: E) -> E {
+    if x >= E::zero() {
+        E::one() / (E::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (E::one() + e)
+    }
+}
+
+/// Softplus of one value, stable: `x + log1p(e^{−x})` for `x > 0`, `log1p(eˣ)` otherwise.
+///
+/// ```text
+/// softplus(x) = log(1 + eˣ),   softplus'(x) = σ(x)
+/// ```
+/// PyTorch's `F.softplus` switches to the identity above a threshold of 20; this form is exact
+/// everywhere instead (the two agree to within f32 rounding above 20).
+#[inline]
+pub fn softplus<E: Element>(x: E) -> E {
+    if x > E::zero() {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+impl<E: Element> Tensor<E> {
+    /// Logistic sigmoid `σ(x) = 1/(1+e^{−x})`, elementwise and stable (see [`sigmoid`]).
+    pub fn sigmoid(&self) -> Self {
+        self.map(sigmoid)
+    }
+
+    /// In-place variant of [`Tensor::sigmoid`].
+    pub fn sigmoid_inplace(&mut self) {
+        self.map_inplace(sigmoid)
+    }
+
+    /// Derivative of the sigmoid at `x`: `σ'(x) = σ(x)(1 − σ(x))`.
+    pub fn sigmoid_grad(&self) -> Self {
+        self.map(|x| {
+            let s = sigmoid(x);
+            s * (E::one() - s)
+        })
+    }
+
+    /// Hyperbolic tangent, elementwise (saturates to ±1, never NaN for finite input).
+    pub fn tanh(&self) -> Self {
+        self.map(|x| x.tanh())
+    }
+
+    /// In-place variant of [`Tensor::tanh`].
+    pub fn tanh_inplace(&mut self) {
+        self.map_inplace(|x| x.tanh())
+    }
+
+    /// Derivative of tanh at `x`: `1 − tanh²(x)`.
+    pub fn tanh_grad(&self) -> Self {
+        self.map(|x| {
+            let t = x.tanh();
+            E::one() - t * t
+        })
+    }
+
+    /// Rectified linear unit `max(0, x)`, elementwise.
+    pub fn relu(&self) -> Self {
+        self.map(|x| if x > E::zero() { x } else { E::zero() })
+    }
+
+    /// In-place variant of [`Tensor::relu`].
+    pub fn relu_inplace(&mut self) {
+        self.map_inplace(|x| if x > E::zero() { x } else { E::zero() })
+    }
+
+    /// Derivative of ReLU: 1 for `x > 0`, else 0 (the subgradient 0 at 0, as PyTorch).
+    pub fn relu_grad(&self) -> Self {
+        self.map(|x| if x > E::zero() { E::one() } else { E::zero() })
+    }
+
+    /// Leaky ReLU: `x` for `x > 0`, `slope·x` otherwise.
+    pub fn leaky_relu(&self, slope: E) -> Self {
+        self.map(|x| if x > E::zero() { x } else { slope * x })
+    }
+
+    /// In-place variant of [`Tensor::leaky_relu`].
+    pub fn leaky_relu_inplace(&mut self, slope: E) {
+        self.map_inplace(|x| if x > E::zero() { x } else { slope * x })
+    }
+
+    /// Derivative of leaky ReLU: 1 for `x > 0`, `slope` otherwise.
+    pub fn leaky_relu_grad(&self, slope: E) -> Self {
+        self.map(|x| if x > E::zero() { E::one() } else { slope })
+    }
+
+    /// Softplus `log(1+eˣ)`, elementwise and stable (see [`softplus`]).
+    pub fn softplus(&self) -> Self {
+        self.map(softplus)
+    }
+
+    /// In-place variant of [`Tensor::softplus`].
+    pub fn softplus_inplace(&mut self) {
+        self.map_inplace(softplus)
+    }
+
+    /// Derivative of softplus: the sigmoid.
+    pub fn softplus_grad(&self) -> Self {
+        self.sigmoid()
+    }
+}

@@ -1,0 +1,98 @@
+//! Matrix multiplication, with transposed operands read in place (no copies).
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2, Ix2};
+
+use crate::{Element, Result, Tensor, TensorError};
+
+/// Whether a matmul operand is used as stored or transposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Transpose {
+    /// Use the operand as stored.
+    #[default]
+    No,
+    /// Use the operand's transpose (a strided view, no copy).
+    Yes,
+}
+
+fn as_matrix<'a, E: Element>(t: &'a Tensor<E>, op: &'static str, tr: Transpose) -> Result<ArrayView2<'a, E>> {
+    let v = t
+        .view()
+        .into_dimensionality::<Ix2>()
+        .map_err(|_| TensorError::invalid_shape(op, t.shape(), "expected a 2-D matrix"))?;
+    Ok(match tr {
+        Transpose::No => v,
+        Transpose::Yes => v.reversed_axes(),
+    })
+}
+
+fn dims(v: &ArrayView2<'_, impl Element>) -> (usize, usize) {
+    (v.nrows(), v.ncols())
+}
+
+impl<E: Element> Tensor<E> {
+    /// The matrix product `self · other` of two 2-D tensors.
+    ///
+    /// ```text
+    /// C[i, j] = Σ_k A[i, k] · B[k, j]        A: [m, k], B: [k, n], C: [m, n]
+    /// ```
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidShape`] for an operand that is not 2-D,
+    /// [`TensorError::ShapeMismatch`] when the inner dimensions differ.
+    pub fn matmul(&self, other: &Self) -> Result<Self> {
+        self.matmul_t(Transpose::No, other, Transpose::No)
+    }
+
+    /// The matrix product `op(self) · op(other)`, where `op` transposes an operand when asked
+    /// (read as a strided view: no copy is made).
+    ///
+    /// # Errors
+    /// As [`Tensor::matmul`].
+    pub fn matmul_t(&self, ta: Transpose, other: &Self, tb: Transpose) -> Result<Self> {
+        let a = as_matrix(self, "matmul", ta)?;
+        let b = as_matrix(other, "matmul", tb)?;
+        let ((m, k1), (k2, n)) = (dims(&a), dims(&b));
+        if k1 != k2 {
+            return Err(TensorError::mismatch(
+                "matmul",
+                &[m, k1],
+                &[k2, n],
+                "inner dimensions differ (shapes shown after any transpose)",
+            ));
+        }
+        let mut out = Tensor::zeros(&[m, n]);
+        {
+            let mut c = out.view_mut().into_dimensionality::<Ix2>().expect("2-D by construction");
+            general_mat_mul(E::one(), &a, &b, E::zero(), &mut c);
+        }
+        Ok(out)
+    }
+
+    /// General matrix multiply-accumulate into `self`: `C ← α·op(A)·op(B) + β·C`.
+    ///
+    /// With `β = 1` this accumulates, which is how backward passes add into an existing
+    /// gradient without a temporary.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidShape`] for operands that are not 2-D,
+    /// [`TensorError::ShapeMismatch`] when the shapes do not chain or `self` has the wrong shape.
+    pub fn gemm(&mut self, alpha: E, a: &Self, ta: Transpose, b: &Self, tb: Transpose, beta: E) -> Result<()> {
+        let av = as_matrix(a, "gemm", ta)?;
+        let bv = as_matrix(b, "gemm", tb)?;
+        let ((m, k1), (k2, n)) = (dims(&av), dims(&bv));
+        if k1 != k2 {
+            return Err(TensorError::mismatch("gemm", &[m, k1], &[k2, n], "inner dimensions differ"));
+        }
+        let cshape = self.shape().to_vec();
+        let mut c: ArrayViewMut2<'_, E> = self
+            .view_mut()
+            .into_dimensionality::<Ix2>()
+            .map_err(|_| TensorError::invalid_shape("gemm", &cshape, "output must be a 2-D matrix"))?;
+        if c.dim() != (m, n) {
+            return Err(TensorError::mismatch("gemm", &cshape, &[m, n], "output shape differs from the product's"));
+        }
+        general_mat_mul(alpha, &av, &bv, beta, &mut c);
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! The kernels, one family per file; each is a method on [`Tensor`](crate::Tensor).
+
+pub(crate) mod activation;
+pub(crate) mod broadcast;
+pub(crate) mod matmul;
+pub(crate) mod reduce;
+pub(crate) mod softmax;
+pub(crate) mod unary;

@@ -1,0 +1,132 @@
+//! Reductions over axes (with `keepdims`) and argmax.
+
+use ndarray::{ArrayD, Axis};
+
+use crate::{Element, Result, Tensor, TensorError};
+
+fn check_axes(op: &'static str, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>> {
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if let Some(&bad) = sorted.iter().find(|&&a| a >= shape.len()) {
+        return Err(TensorError::AxisOutOfRange {
+            op,
+            axis: bad,
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(sorted)
+}
+
+/// The shape left after reducing `axes` (sorted, deduplicated) of `shape`.
+pub fn reduced_shape(shape: &[usize], axes: &[usize], keepdims: bool) -> Vec<usize> {
+    shape
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &d)| {
+            if axes.contains(&i) {
+                keepdims.then_some(1)
+            } else {
+                Some(d)
+            }
+        })
+        .collect()
+}
+
+impl<E: Element> Tensor<E> {
+    fn fold_axes(
+        &self,
+        op: &'static str,
+        axes: &[usize],
+        keepdims: bool,
+        f: impl Fn(ndarray::ArrayViewD<'_, E>, Axis) -> ArrayD<E>,
+    ) -> Result<Self> {
+        let axes = check_axes(op, self.shape(), axes)?;
+        let mut acc = self.array().clone();
+        for &ax in axes.iter().rev() {
+            acc = f(acc.view(), Axis(ax));
+        }
+        let out_shape = reduced_shape(self.shape(), &axes, keepdims);
+        Tensor::from_array(acc).reshape(&out_shape)
+    }
+
+    /// Sum of all elements.
+    pub fn sum(&self) -> E {
+        self.as_slice().iter().copied().sum()
+    }
+
+    /// Mean of all elements (NaN for an empty tensor).
+    pub fn mean(&self) -> E {
+        self.sum() / E::of_usize(self.len())
+    }
+
+    /// Largest element (`−∞` for an empty tensor; NaN if any element is NaN).
+    pub fn max_value(&self) -> E {
+        self.as_slice().iter().fold(E::neg_infinity(), |m, &x| {
+            if x.is_nan() || m.is_nan() { E::nan() } else { m.max(x) }
+        })
+    }
+
+    /// Sums over `axes`; with `keepdims` the reduced axes stay with length 1.
+    ///
+    /// # Errors
+    /// [`TensorError::AxisOutOfRange`] for an axis `>= ndim`.
+    pub fn sum_axes(&self, axes: &[usize], keepdims: bool) -> Result<Self> {
+        self.fold_axes("sum_axes", axes, keepdims, |v, ax| v.sum_axis(ax))
+    }
+
+    /// Means over `axes`; with `keepdims` the reduced axes stay with length 1.
+    ///
+    /// # Errors
+    /// [`TensorError::AxisOutOfRange`] for an axis `>= ndim`.
+    pub fn mean_axes(&self, axes: &[usize], keepdims: bool) -> Result<Self> {
+        let axes_v = check_axes("mean_axes", self.shape(), axes)?;
+        let count: usize = axes_v.iter().map(|&a| self.shape()[a]).product();
+        let mut s = self.sum_axes(&axes_v, keepdims)?;
+        s.scale_inplace(E::one() / E::of_usize(count));
+        Ok(s)
+    }
+
+    /// Maxima over `axes`; with `keepdims` the reduced axes stay with length 1.
+    ///
+    /// # Errors
+    /// [`TensorError::AxisOutOfRange`] for an axis `>= ndim`; [`TensorError::InvalidShape`]
+    /// when a reduced axis has length 0.
+    pub fn max_axes(&self, axes: &[usize], keepdims: bool) -> Result<Self> {
+        let axes_v = check_axes("max_axes", self.shape(), axes)?;
+        if axes_v.iter().any(|&a| self.shape()[a] == 0) {
+            return Err(TensorError::invalid_shape("max_axes", self.shape(), "cannot take the max over an empty axis"));
+        }
+        self.fold_axes("max_axes", &axes_v, keepdims, |v, ax| {
+            v.fold_axis(ax, E::neg_infinity(), |&m, &x| if x.is_nan() || m.is_nan() { E::nan() } else { m.max(x) })
+        })
+    }
+
+    /// Index of the largest element along `axis` (the first one on ties), as `torch.argmax`.
+    ///
+    /// # Errors
+    /// [`TensorError::AxisOutOfRange`] for an axis `>= ndim`; [`TensorError::InvalidShape`] when
+    /// the axis is empty.
+    pub fn argmax(&self, axis: usize) -> Result<ArrayD<usize>> {
+        check_axes("argmax", self.shape(), &[axis])?;
+        if self.shape()[axis] == 0 {
+            return Err(TensorError::invalid_shape("argmax", self.shape(), "cannot take argmax over an empty axis"));
+        }
+        Ok(self.array().map_axis(Axis(axis), |lane| {
+            let mut best = 0;
+            let mut bv = E::neg_infinity();
+            for (i, &x) in lane.iter().enumerate() {
+                if x > bv || (i == 0 && x.is_nan()) {
+                    best = i;
+                    bv = x;
+                }
+            }
+            best
+        }))
+    }
+
+    /// The L2 norm of all elements, `√Σx²`.
+    pub fn norm_l2(&self) -> E {
+        self.as_slice().iter().map(|&x| x * x).sum::<E>().sqrt()
+    }
+}
