@@ -93,7 +93,11 @@ impl TensorError {
         }
     }
 
-    pub(crate) fn invalid_shape(op: &'static str, shape: &[usize], reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid_shape(
+        op: &'static str,
+        shape: &[usize],
+        reason: impl Into<String>,
+    ) -> Self {
         TensorError::InvalidShape {
             op,
             shape: shape.to_vec(),

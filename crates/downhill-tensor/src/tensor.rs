@@ -131,7 +131,9 @@ impl<E: Element> Tensor<E> {
     /// The elements in row-major order, mutably.
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [E] {
-        self.data.as_slice_mut().expect("Tensor is always contiguous")
+        self.data
+            .as_slice_mut()
+            .expect("Tensor is always contiguous")
     }
 
     /// The underlying ndarray array.
@@ -245,7 +247,12 @@ impl<E: Element> Tensor<E> {
     /// [`TensorError::ShapeMismatch`] when the shapes differ.
     pub fn assign(&mut self, other: &Self) -> Result<()> {
         if self.shape() != other.shape() {
-            return Err(TensorError::mismatch("assign", self.shape(), other.shape(), ""));
+            return Err(TensorError::mismatch(
+                "assign",
+                self.shape(),
+                other.shape(),
+                "",
+            ));
         }
         self.as_mut_slice().copy_from_slice(other.as_slice());
         Ok(())
@@ -257,7 +264,12 @@ impl<E: Element> Tensor<E> {
     /// [`TensorError::ShapeMismatch`] when the shapes differ.
     pub fn max_abs_diff(&self, other: &Self) -> Result<E> {
         if self.shape() != other.shape() {
-            return Err(TensorError::mismatch("max_abs_diff", self.shape(), other.shape(), ""));
+            return Err(TensorError::mismatch(
+                "max_abs_diff",
+                self.shape(),
+                other.shape(),
+                "",
+            ));
         }
         Ok(self
             .as_slice()

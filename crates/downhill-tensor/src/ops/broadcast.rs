@@ -19,8 +19,16 @@ pub fn broadcast_shape(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
     for i in 0..n {
-        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -77,12 +85,36 @@ impl BinaryOp {
 macro_rules! same_shape_loop {
     ($op:expr, $out:expr, $a:expr, $b:expr) => {
         match $op {
-            BinaryOp::Add => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x + y),
-            BinaryOp::Sub => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x - y),
-            BinaryOp::Mul => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x * y),
-            BinaryOp::Div => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x / y),
-            BinaryOp::Maximum => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x.max(y)),
-            BinaryOp::Minimum => $out.iter_mut().zip($a).zip($b).for_each(|((o, &x), &y)| *o = x.min(y)),
+            BinaryOp::Add => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x + y),
+            BinaryOp::Sub => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x - y),
+            BinaryOp::Mul => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x * y),
+            BinaryOp::Div => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x / y),
+            BinaryOp::Maximum => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x.max(y)),
+            BinaryOp::Minimum => $out
+                .iter_mut()
+                .zip($a)
+                .zip($b)
+                .for_each(|((o, &x), &y)| *o = x.min(y)),
         }
     };
 }
@@ -109,14 +141,30 @@ pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> 
     Ok(Tensor::from_array(out))
 }
 
-pub(crate) fn binary_inplace<E: Element>(op: BinaryOp, a: &mut Tensor<E>, b: &Tensor<E>) -> Result<()> {
+pub(crate) fn binary_inplace<E: Element>(
+    op: BinaryOp,
+    a: &mut Tensor<E>,
+    b: &Tensor<E>,
+) -> Result<()> {
     if a.shape() == b.shape() {
         let out = a.as_mut_slice();
         match op {
-            BinaryOp::Add => out.iter_mut().zip(b.as_slice()).for_each(|(o, &y)| *o = *o + y),
-            BinaryOp::Sub => out.iter_mut().zip(b.as_slice()).for_each(|(o, &y)| *o = *o - y),
-            BinaryOp::Mul => out.iter_mut().zip(b.as_slice()).for_each(|(o, &y)| *o = *o * y),
-            _ => out.iter_mut().zip(b.as_slice()).for_each(|(o, &y)| *o = op.apply(*o, y)),
+            BinaryOp::Add => out
+                .iter_mut()
+                .zip(b.as_slice())
+                .for_each(|(o, &y)| *o = *o + y),
+            BinaryOp::Sub => out
+                .iter_mut()
+                .zip(b.as_slice())
+                .for_each(|(o, &y)| *o = *o - y),
+            BinaryOp::Mul => out
+                .iter_mut()
+                .zip(b.as_slice())
+                .for_each(|(o, &y)| *o = *o * y),
+            _ => out
+                .iter_mut()
+                .zip(b.as_slice())
+                .for_each(|(o, &y)| *o = op.apply(*o, y)),
         }
         return Ok(());
     }
@@ -130,7 +178,9 @@ pub(crate) fn binary_inplace<E: Element>(op: BinaryOp, a: &mut Tensor<E>, b: &Te
         ));
     }
     let bv = b.array().broadcast(IxDyn(&shape)).expect("shape checked");
-    Zip::from(a.view_mut()).and(&bv).for_each(|x, &y| *x = op.apply(*x, y));
+    Zip::from(a.view_mut())
+        .and(&bv)
+        .for_each(|x, &y| *x = op.apply(*x, y));
     Ok(())
 }
 
@@ -221,7 +271,12 @@ impl<E: Element> Tensor<E> {
     /// [`TensorError::ShapeMismatch`] when the shapes differ.
     pub fn scaled_add(&mut self, alpha: E, other: &Self) -> Result<()> {
         if self.shape() != other.shape() {
-            return Err(TensorError::mismatch("scaled_add", self.shape(), other.shape(), ""));
+            return Err(TensorError::mismatch(
+                "scaled_add",
+                self.shape(),
+                other.shape(),
+                "",
+            ));
         }
         self.as_mut_slice()
             .iter_mut()

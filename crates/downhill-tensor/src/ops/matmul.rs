@@ -15,7 +15,11 @@ pub enum Transpose {
     Yes,
 }
 
-fn as_matrix<'a, E: Element>(t: &'a Tensor<E>, op: &'static str, tr: Transpose) -> Result<ArrayView2<'a, E>> {
+fn as_matrix<'a, E: Element>(
+    t: &'a Tensor<E>,
+    op: &'static str,
+    tr: Transpose,
+) -> Result<ArrayView2<'a, E>> {
     let v = t
         .view()
         .into_dimensionality::<Ix2>()
@@ -63,7 +67,10 @@ impl<E: Element> Tensor<E> {
         }
         let mut out = Tensor::zeros(&[m, n]);
         {
-            let mut c = out.view_mut().into_dimensionality::<Ix2>().expect("2-D by construction");
+            let mut c = out
+                .view_mut()
+                .into_dimensionality::<Ix2>()
+                .expect("2-D by construction");
             general_mat_mul(E::one(), &a, &b, E::zero(), &mut c);
         }
         Ok(out)
@@ -77,20 +84,38 @@ impl<E: Element> Tensor<E> {
     /// # Errors
     /// [`TensorError::InvalidShape`] for operands that are not 2-D,
     /// [`TensorError::ShapeMismatch`] when the shapes do not chain or `self` has the wrong shape.
-    pub fn gemm(&mut self, alpha: E, a: &Self, ta: Transpose, b: &Self, tb: Transpose, beta: E) -> Result<()> {
+    pub fn gemm(
+        &mut self,
+        alpha: E,
+        a: &Self,
+        ta: Transpose,
+        b: &Self,
+        tb: Transpose,
+        beta: E,
+    ) -> Result<()> {
         let av = as_matrix(a, "gemm", ta)?;
         let bv = as_matrix(b, "gemm", tb)?;
         let ((m, k1), (k2, n)) = (dims(&av), dims(&bv));
         if k1 != k2 {
-            return Err(TensorError::mismatch("gemm", &[m, k1], &[k2, n], "inner dimensions differ"));
+            return Err(TensorError::mismatch(
+                "gemm",
+                &[m, k1],
+                &[k2, n],
+                "inner dimensions differ",
+            ));
         }
         let cshape = self.shape().to_vec();
-        let mut c: ArrayViewMut2<'_, E> = self
-            .view_mut()
-            .into_dimensionality::<Ix2>()
-            .map_err(|_| TensorError::invalid_shape("gemm", &cshape, "output must be a 2-D matrix"))?;
+        let mut c: ArrayViewMut2<'_, E> =
+            self.view_mut().into_dimensionality::<Ix2>().map_err(|_| {
+                TensorError::invalid_shape("gemm", &cshape, "output must be a 2-D matrix")
+            })?;
         if c.dim() != (m, n) {
-            return Err(TensorError::mismatch("gemm", &cshape, &[m, n], "output shape differs from the product's"));
+            return Err(TensorError::mismatch(
+                "gemm",
+                &cshape,
+                &[m, n],
+                "output shape differs from the product's",
+            ));
         }
         general_mat_mul(alpha, &av, &bv, beta, &mut c);
         Ok(())

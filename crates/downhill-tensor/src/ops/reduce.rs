@@ -63,7 +63,11 @@ impl<E: Element> Tensor<E> {
     /// Largest element (`−∞` for an empty tensor; NaN if any element is NaN).
     pub fn max_value(&self) -> E {
         self.as_slice().iter().fold(E::neg_infinity(), |m, &x| {
-            if x.is_nan() || m.is_nan() { E::nan() } else { m.max(x) }
+            if x.is_nan() || m.is_nan() {
+                E::nan()
+            } else {
+                m.max(x)
+            }
         })
     }
 
@@ -95,10 +99,20 @@ impl<E: Element> Tensor<E> {
     pub fn max_axes(&self, axes: &[usize], keepdims: bool) -> Result<Self> {
         let axes_v = check_axes("max_axes", self.shape(), axes)?;
         if axes_v.iter().any(|&a| self.shape()[a] == 0) {
-            return Err(TensorError::invalid_shape("max_axes", self.shape(), "cannot take the max over an empty axis"));
+            return Err(TensorError::invalid_shape(
+                "max_axes",
+                self.shape(),
+                "cannot take the max over an empty axis",
+            ));
         }
         self.fold_axes("max_axes", &axes_v, keepdims, |v, ax| {
-            v.fold_axis(ax, E::neg_infinity(), |&m, &x| if x.is_nan() || m.is_nan() { E::nan() } else { m.max(x) })
+            v.fold_axis(ax, E::neg_infinity(), |&m, &x| {
+                if x.is_nan() || m.is_nan() {
+                    E::nan()
+                } else {
+                    m.max(x)
+                }
+            })
         })
     }
 
@@ -110,7 +124,11 @@ impl<E: Element> Tensor<E> {
     pub fn argmax(&self, axis: usize) -> Result<ArrayD<usize>> {
         check_axes("argmax", self.shape(), &[axis])?;
         if self.shape()[axis] == 0 {
-            return Err(TensorError::invalid_shape("argmax", self.shape(), "cannot take argmax over an empty axis"));
+            return Err(TensorError::invalid_shape(
+                "argmax",
+                self.shape(),
+                "cannot take argmax over an empty axis",
+            ));
         }
         Ok(self.array().map_axis(Axis(axis), |lane| {
             let mut best = 0;

@@ -93,7 +93,15 @@ impl<E: Element> Tensor<E> {
                 reason: "need lo <= hi".into(),
             });
         }
-        self.map_inplace(|x| if x < lo { lo } else if x > hi { hi } else { x });
+        self.map_inplace(|x| {
+            if x < lo {
+                lo
+            } else if x > hi {
+                hi
+            } else {
+                x
+            }
+        });
         Ok(())
     }
 }

@@ -1,0 +1,116 @@
+//! The lecture's nonlinearities, recorded on the tape.
+//!
+//! ```text
+//! σ:        ∂x = g·σ(x)(1 − σ(x))        (computed from the saved output)
+//! tanh:     ∂x = g·(1 − tanh²(x))        (from the saved output)
+//! relu:     ∂x = g·[x > 0]
+//! leaky:    ∂x = g·(x > 0 ? 1 : slope)
+//! softplus: ∂x = g·σ(x)
+//! ```
+
+use downhill_tensor::{Element, Tensor, sigmoid};
+
+use crate::op::{Ctx, Op};
+use crate::{Result, Tape, Var};
+
+/// Which activation an [`Op::Activation`] node applied.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ActKind<E> {
+    Sigmoid,
+    Tanh,
+    Relu,
+    LeakyRelu(E),
+    Softplus,
+}
+
+impl<E: Element> Tape<E> {
+    fn activation(&mut self, a: Var, name: &'static str, kind: ActKind<E>) -> Result<Var> {
+        let i = self.check(a, name)?;
+        let x = self.val(i);
+        let v = match kind {
+            ActKind::Sigmoid => x.sigmoid(),
+            ActKind::Tanh => x.tanh(),
+            ActKind::Relu => x.relu(),
+            ActKind::LeakyRelu(s) => x.leaky_relu(s),
+            ActKind::Softplus => x.softplus(),
+        };
+        Ok(self.push_op(v, Op::Activation(i, kind), &[i]))
+    }
+
+    /// Logistic sigmoid `1/(1+e^{−x})` (the slide's `1/(1+eˣ)` is a sign typo).
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn sigmoid(&mut self, a: Var) -> Result<Var> {
+        self.activation(a, "sigmoid", ActKind::Sigmoid)
+    }
+
+    /// Hyperbolic tangent.
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn tanh(&mut self, a: Var) -> Result<Var> {
+        self.activation(a, "tanh", ActKind::Tanh)
+    }
+
+    /// Rectified linear unit `max(0, x)`.
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn relu(&mut self, a: Var) -> Result<Var> {
+        self.activation(a, "relu", ActKind::Relu)
+    }
+
+    /// Leaky ReLU with the given negative slope.
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn leaky_relu(&mut self, a: Var, slope: E) -> Result<Var> {
+        self.activation(a, "leaky_relu", ActKind::LeakyRelu(slope))
+    }
+
+    /// Softplus `log(1+eˣ)`, computed stably.
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn softplus(&mut self, a: Var) -> Result<Var> {
+        self.activation(a, "softplus", ActKind::Softplus)
+    }
+}
+
+pub(crate) fn activation_backward<E: Element>(
+    ctx: &mut Ctx<'_, E>,
+    a: usize,
+    out: usize,
+    kind: &ActKind<E>,
+    mut g: Tensor<E>,
+) -> Result<()> {
+    let x = ctx.val(a).as_slice();
+    let y = ctx.val(out).as_slice();
+    let gs = g.as_mut_slice();
+    match *kind {
+        ActKind::Sigmoid => gs
+            .iter_mut()
+            .zip(y)
+            .for_each(|(g, &s)| *g = *g * s * (E::one() - s)),
+        ActKind::Tanh => gs
+            .iter_mut()
+            .zip(y)
+            .for_each(|(g, &t)| *g = *g * (E::one() - t * t)),
+        ActKind::Relu => gs.iter_mut().zip(x).for_each(|(g, &x)| {
+            if x <= E::zero() {
+                *g = E::zero()
+            }
+        }),
+        ActKind::LeakyRelu(s) => gs.iter_mut().zip(x).for_each(|(g, &x)| {
+            if x <= E::zero() {
+                *g = *g * s
+            }
+        }),
+        ActKind::Softplus => gs
+            .iter_mut()
+            .zip(x)
+            .for_each(|(g, &x)| *g = *g * sigmoid(x)),
+    }
+    ctx.acc(a, g)
+}

@@ -1,0 +1,304 @@
+//! The tape: records values and the operations that made them, then runs backward.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use downhill_tensor::{Element, Tensor};
+
+use crate::op::{Node, Op};
+use crate::{AutogradError, ParamId, ParamStore, Result, Var};
+
+static NEXT_TAPE_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A define-by-run record of a computation, and the parameters it trains.
+///
+/// Every differentiable operation is a method on the tape that computes its value at once and
+/// records how to differentiate it. [`Tape::backward`] then walks the record in reverse —
+/// iteratively, so a chain of any length needs no stack — and *accumulates* gradients into the
+/// parameters ([`ParamStore`]) and into input leaves created with [`Tape::input`].
+///
+/// The tape owns the [`ParamStore`]: parameters outlive [`Tape::clear`], which drops the
+/// recorded nodes but keeps their storage for the next step.
+///
+/// ```
+/// use downhill_autograd::Tape;
+/// use downhill_tensor::Tensor;
+///
+/// let mut tape = Tape::<f64>::new();
+/// let w = tape.params_mut().add("w", Tensor::from_vec(&[2], vec![1.0, -2.0]).unwrap()).unwrap();
+/// let x = tape.constant(Tensor::from_vec(&[2], vec![3.0, 0.5]).unwrap());
+/// let wv = tape.param(w).unwrap();
+/// let y = tape.mul(wv, x).unwrap();
+/// let loss = tape.sum(y).unwrap();           // loss = Σ wᵢxᵢ
+/// tape.backward(loss).unwrap();
+/// assert_eq!(tape.params().get(w).unwrap().grad.as_slice(), &[3.0, 0.5]);
+/// ```
+pub struct Tape<E: Element = f32> {
+    id: u32,
+    generation: u32,
+    pub(crate) nodes: Vec<Node<E>>,
+    grads: Vec<Option<Tensor<E>>>,
+    pub(crate) params: ParamStore<E>,
+    grad_enabled: bool,
+}
+
+impl<E: Element> Default for Tape<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Element> std::fmt::Debug for Tape<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tape")
+            .field("id", &self.id)
+            .field("nodes", &self.nodes.len())
+            .field("params", &self.params.len())
+            .finish()
+    }
+}
+
+impl<E: Element> Tape<E> {
+    /// An empty tape with an empty parameter store.
+    pub fn new() -> Self {
+        Self::with_params(ParamStore::new())
+    }
+
+    /// An empty tape that trains the given parameters.
+    pub fn with_params(params: ParamStore<E>) -> Self {
+        Self {
+            id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            generation: 0,
+            nodes: Vec::new(),
+            grads: Vec::new(),
+            params,
+            grad_enabled: true,
+        }
+    }
+
+    /// The parameters this tape trains.
+    pub fn params(&self) -> &ParamStore<E> {
+        &self.params
+    }
+
+    /// The parameters, mutably (to register new ones, or for an optimizer step).
+    pub fn params_mut(&mut self) -> &mut ParamStore<E> {
+        &mut self.params
+    }
+
+    /// Gives up the tape, keeping its parameters.
+    pub fn into_params(self) -> ParamStore<E> {
+        self.params
+    }
+
+    /// Drops every recorded node (keeping the node storage's capacity); parameters and their
+    /// gradients stay. Handles recorded before the clear become stale.
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.grads.clear();
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// The number of nodes recorded since the last clear.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Whether new operations record how to differentiate them.
+    pub fn grad_enabled(&self) -> bool {
+        self.grad_enabled
+    }
+
+    /// Turns gradient recording on or off; returns the previous setting.
+    pub fn set_grad_enabled(&mut self, enabled: bool) -> bool {
+        std::mem::replace(&mut self.grad_enabled, enabled)
+    }
+
+    /// Runs `f` with gradient recording off (evaluation, metrics), restoring the previous
+    /// setting afterwards. Values computed inside are constants to later operations.
+    pub fn no_grad<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let prev = self.set_grad_enabled(false);
+        let out = f(self);
+        self.set_grad_enabled(prev);
+        out
+    }
+
+    /// Records a constant: no gradient flows into it.
+    pub fn constant(&mut self, value: Tensor<E>) -> Var {
+        self.push_node(Some(value), Op::Leaf, false)
+    }
+
+    /// Records an input whose gradient backward computes; read it with [`Tape::grad`].
+    pub fn input(&mut self, value: Tensor<E>) -> Var {
+        let rg = self.grad_enabled;
+        self.push_node(Some(value), Op::Leaf, rg)
+    }
+
+    /// Records a use of parameter `id` (its value is read in place, not copied).
+    ///
+    /// # Errors
+    /// [`AutogradError::UnknownParam`] for an id the store does not hold.
+    pub fn param(&mut self, id: ParamId) -> Result<Var> {
+        self.params.get(id)?;
+        let rg = self.grad_enabled;
+        Ok(self.push_node(None, Op::Param(id), rg))
+    }
+
+    /// A new constant holding `v`'s value: gradients stop here.
+    ///
+    /// # Errors
+    /// A wrong-tape or stale handle.
+    pub fn detach(&mut self, v: Var) -> Result<Var> {
+        let value = self.value(v)?.clone();
+        Ok(self.constant(value))
+    }
+
+    /// The value of a recorded handle.
+    ///
+    /// # Errors
+    /// [`AutogradError::WrongTape`] or [`AutogradError::StaleHandle`].
+    pub fn value(&self, v: Var) -> Result<&Tensor<E>> {
+        let i = self.check(v, "value")?;
+        Ok(self.val(i))
+    }
+
+    /// The gradient backward left in an input leaf (or `None` if it was not reached).
+    ///
+    /// # Errors
+    /// [`AutogradError::WrongTape`] or [`AutogradError::StaleHandle`].
+    pub fn grad(&self, v: Var) -> Result<Option<&Tensor<E>>> {
+        let i = self.check(v, "grad")?;
+        Ok(self.grads.get(i).and_then(Option::as_ref))
+    }
+
+    /// Whether a gradient would flow into this handle.
+    ///
+    /// # Errors
+    /// [`AutogradError::WrongTape`] or [`AutogradError::StaleHandle`].
+    pub fn requires_grad(&self, v: Var) -> Result<bool> {
+        let i = self.check(v, "requires_grad")?;
+        Ok(self.nodes[i].requires_grad)
+    }
+
+    pub(crate) fn check(&self, v: Var, op: &'static str) -> Result<usize> {
+        if v.tape != self.id {
+            return Err(AutogradError::WrongTape {
+                op,
+                handle_tape: v.tape,
+                tape: self.id,
+            });
+        }
+        if v.generation != self.generation || v.index as usize >= self.nodes.len() {
+            return Err(AutogradError::StaleHandle { op });
+        }
+        Ok(v.index as usize)
+    }
+
+    /// The value of node `i` (parameter nodes read the store).
+    #[inline]
+    pub(crate) fn val(&self, i: usize) -> &Tensor<E> {
+        node_value(&self.nodes, &self.params, i)
+    }
+
+    pub(crate) fn push_node(
+        &mut self,
+        value: Option<Tensor<E>>,
+        op: Op<E>,
+        requires_grad: bool,
+    ) -> Var {
+        self.nodes.push(Node {
+            value,
+            op,
+            requires_grad,
+        });
+        Var {
+            index: (self.nodes.len() - 1) as u32,
+            tape: self.id,
+            generation: self.generation,
+        }
+    }
+
+    /// Records the result of an operation on `parents`: it needs a gradient if any parent does
+    /// and recording is on; otherwise the op is dropped and the result is a constant.
+    pub(crate) fn push_op(&mut self, value: Tensor<E>, op: Op<E>, parents: &[usize]) -> Var {
+        let rg = self.grad_enabled && parents.iter().any(|&p| self.nodes[p].requires_grad);
+        let op = if rg { op } else { Op::Leaf };
+        self.push_node(Some(value), op, rg)
+    }
+
+    /// Backpropagates from a single-element output (seed 1), accumulating gradients into every
+    /// parameter and input it depends on.
+    ///
+    /// # Errors
+    /// [`AutogradError::NotScalar`] when the output has more than one element; a wrong-tape or
+    /// stale handle; a kernel error from a custom op.
+    pub fn backward(&mut self, output: Var) -> Result<()> {
+        let i = self.check(output, "backward")?;
+        let shape = self.val(i).shape().to_vec();
+        if self.val(i).len() != 1 {
+            return Err(AutogradError::NotScalar { shape });
+        }
+        self.run_backward(i, Tensor::full(&shape, E::one()))
+    }
+
+    /// Backpropagates from any output with an explicit seed gradient of the output's shape.
+    ///
+    /// # Errors
+    /// [`AutogradError::GradShape`] when the seed's shape differs from the output's; a
+    /// wrong-tape or stale handle.
+    pub fn backward_with_seed(&mut self, output: Var, seed: Tensor<E>) -> Result<()> {
+        let i = self.check(output, "backward_with_seed")?;
+        if seed.shape() != self.val(i).shape() {
+            return Err(AutogradError::GradShape {
+                op: "backward_with_seed".into(),
+                grad: seed.shape().to_vec(),
+                value: self.val(i).shape().to_vec(),
+            });
+        }
+        self.run_backward(i, seed)
+    }
+
+    fn run_backward(&mut self, root: usize, seed: Tensor<E>) -> Result<()> {
+        self.grads.clear();
+        self.grads.resize_with(self.nodes.len(), || None);
+        if !self.nodes[root].requires_grad {
+            return Ok(());
+        }
+        self.grads[root] = Some(seed);
+        for i in (0..=root).rev() {
+            let Some(g) = self.grads[i].take() else {
+                continue;
+            };
+            let mut ctx = crate::op::Ctx {
+                nodes: &self.nodes,
+                params: &self.params,
+                grads: &mut self.grads,
+            };
+            match &self.nodes[i].op {
+                Op::Leaf => self.grads[i] = Some(g),
+                Op::Param(id) => self.params.accumulate(*id, &g)?,
+                op => op.backward(&mut ctx, i, g)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+pub(crate) fn node_value<'a, E: Element>(
+    nodes: &'a [Node<E>],
+    params: &'a ParamStore<E>,
+    i: usize,
+) -> &'a Tensor<E> {
+    match &nodes[i].value {
+        Some(v) => v,
+        None => match nodes[i].op {
+            Op::Param(id) => &params.get(id).expect("param node holds a valid id").value,
+            _ => unreachable!("only parameter nodes store no value"),
+        },
+    }
+}
