@@ -38,8 +38,8 @@ def draw(fn, shape):
             "torch_max_abs": x.abs().max().item()}
 
 
-def case(name, shape, std, bound, fn):
-    c = {"init": name, "shape": shape, "std": std, "bound": bound}
+def case(name, shape, std, bound, fn, mean=0.0):
+    c = {"init": name, "shape": shape, "mean": mean, "std": std, "bound": bound}
     c.update(draw(fn, shape))
     return c
 
@@ -85,7 +85,7 @@ def shape_cases(shape):
     # nn.Linear.reset_parameters: kaiming_uniform_(weight, a=math.sqrt(5)).
     gain = init.calculate_gain("leaky_relu", math.sqrt(5))
     bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in))
-    out.append(case("pytorch_default", shape, bound / math.sqrt(3.0), bound,
+    out.append(case("pytorch_default", shape, gain / math.sqrt(fan_in), bound,
                     lambda t: init.kaiming_uniform_(t, a=math.sqrt(5))))
     return out
 
@@ -93,8 +93,8 @@ def shape_cases(shape):
 def plain_cases():
     shape = [64, 32]
     out = [
-        case("uniform(a=-0.5, b=2)", shape, 2.5 / math.sqrt(12.0), 2.0, lambda t: init.uniform_(t, -0.5, 2.0)),
-        case("normal(mean=0.5, std=2)", shape, 2.0, None, lambda t: init.normal_(t, 0.5, 2.0)),
+        case("uniform(a=-0.5, b=2)", shape, 2.5 / math.sqrt(12.0), 2.0, lambda t: init.uniform_(t, -0.5, 2.0), 0.75),
+        case("normal(mean=0.5, std=2)", shape, 2.0, None, lambda t: init.normal_(t, 0.5, 2.0), 0.5),
         case("small_normal", shape, 0.01, None, lambda t: init.normal_(t, 0.0, 0.01)),
     ]
     for mean, std, a, b in [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, -0.5, 1.0), (1.0, 2.0, 0.0, 3.0), (0.0, 0.02, -2.0, 2.0)]:

@@ -8,7 +8,7 @@ use crate::draw::Draw;
 use crate::error::{InitError, Result, interval, non_negative};
 use crate::fan::{FanMode, fans_for};
 use crate::gain::Nonlinearity;
-use crate::variance_scaling::{kaiming_std, lecun_std, pytorch_default_bound, xavier_std};
+use crate::variance_scaling::{kaiming_std, lecun_std, pytorch_default_std, xavier_std};
 
 /// A weight-initialization scheme, selectable by name from configs and the command line.
 ///
@@ -167,6 +167,9 @@ impl Init {
     ///
     /// As [`Init::fill`].
     pub fn std(&self, shape: &[usize]) -> Result<f64> {
+        if self.is_fan_based() {
+            return Ok(self.resolve_fan_based(shape)?.1);
+        }
         Ok(match self.resolve(shape)? {
             Draw::Constant(_) => 0.0,
             Draw::Eye => {
@@ -179,11 +182,7 @@ impl Init {
             Draw::TruncNormal { mean, std, a, b } => {
                 crate::truncated_normal::truncated_normal_moments(mean, std, a, b).1
             }
-            Draw::Orthogonal(gain) => {
-                let rows = shape[0];
-                let cols = shape.iter().product::<usize>() / rows.max(1);
-                gain / (rows.max(cols) as f64).sqrt()
-            }
+            Draw::Orthogonal(_) => unreachable!("orthogonal is fan-based"),
         })
     }
 
@@ -263,36 +262,48 @@ impl Init {
                 crate::truncated_normal::resolve(mean, std, a, b)?
             }
             Init::SmallNormal => Draw::Normal(0.0, 0.01),
-            _ => self.resolve_fan_based(shape)?,
+            _ => self.resolve_fan_based(shape)?.0,
         })
     }
 
-    /// [`Init::resolve`] for the schemes that need the fans of `shape`.
-    fn resolve_fan_based(&self, shape: &[usize]) -> Result<Draw> {
+    /// [`Init::resolve`] for the schemes that need the fans of `shape`: the distribution and
+    /// its std, computed in PyTorch's order of operations (not recovered from the bound).
+    fn resolve_fan_based(&self, shape: &[usize]) -> Result<(Draw, f64)> {
         let name = self.name();
         let fans = fans_for(name, shape)?;
         let sqrt3 = 3f64.sqrt();
+        let uniform = |std: f64| (Draw::Uniform(-sqrt3 * std, sqrt3 * std), std);
+        let normal = |std: f64| (Draw::Normal(0.0, std), std);
         Ok(match *self {
-            Init::LecunUniform => Draw::symmetric(sqrt3 * lecun_std(fans)),
-            Init::LecunNormal => Draw::Normal(0.0, lecun_std(fans)),
-            Init::XavierUniform { gain } => Draw::symmetric(sqrt3 * xavier_std(fans, gain)?),
-            Init::XavierNormal { gain } => Draw::Normal(0.0, xavier_std(fans, gain)?),
-            Init::HeUniform { mode, nonlinearity } => {
-                Draw::symmetric(sqrt3 * kaiming_std(fans, mode, nonlinearity)?)
+            Init::LecunUniform => uniform(lecun_std(fans)),
+            Init::LecunNormal => normal(lecun_std(fans)),
+            Init::XavierUniform { gain } => uniform(xavier_std(fans, gain)?),
+            Init::XavierNormal { gain } => normal(xavier_std(fans, gain)?),
+            Init::HeUniform { mode, nonlinearity } => uniform(kaiming_std(fans, mode, nonlinearity)?),
+            Init::HeNormal { mode, nonlinearity } => normal(kaiming_std(fans, mode, nonlinearity)?),
+            Init::PytorchDefault => uniform(pytorch_default_std(fans)),
+            Init::Orthogonal { gain } => {
+                let gain = non_negative(name, "gain", gain)?;
+                let rows = shape[0];
+                let cols = shape.iter().product::<usize>() / rows.max(1);
+                (Draw::Orthogonal(gain), gain / (rows.max(cols) as f64).sqrt())
             }
-            Init::HeNormal { mode, nonlinearity } => {
-                Draw::Normal(0.0, kaiming_std(fans, mode, nonlinearity)?)
-            }
-            Init::Orthogonal { gain } => Draw::Orthogonal(non_negative(name, "gain", gain)?),
-            Init::PytorchDefault => Draw::symmetric(pytorch_default_bound(fans)),
             _ => unreachable!("resolve handles every scheme without fans"),
         })
     }
-}
 
-impl Draw {
-    /// `U(−bound, bound)`.
-    fn symmetric(bound: f64) -> Draw {
-        Draw::Uniform(-bound, bound)
+    /// Whether the scheme is resolved by [`Init::resolve_fan_based`].
+    fn is_fan_based(&self) -> bool {
+        !matches!(
+            self,
+            Init::Zeros
+                | Init::Ones
+                | Init::Constant { .. }
+                | Init::Eye
+                | Init::Uniform { .. }
+                | Init::Normal { .. }
+                | Init::TruncatedNormal { .. }
+                | Init::SmallNormal
+        )
     }
 }

@@ -68,9 +68,14 @@ pub fn kaiming_std(fans: Fans, mode: FanMode, nonlinearity: Nonlinearity) -> Res
 /// bound = √3·gain/√fan_in = 1/√fan_in      (up to rounding; computed as PyTorch does)
 /// ```
 pub fn pytorch_default_bound(fans: Fans) -> f64 {
-    let a = 5f64.sqrt();
-    let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
-    3f64.sqrt() * (gain / (fans.fan_in as f64).sqrt())
+    3f64.sqrt() * pytorch_default_std(fans)
+}
+
+/// The standard deviation of PyTorch's default `nn.Linear` weight init: `kaiming_uniform_`'s
+/// internal `std = gain/√fan_in` with `gain = √(2/(1 + √5²))`, i.e. `1/√(3·fan_in)`.
+pub fn pytorch_default_std(fans: Fans) -> f64 {
+    let gain = calculate_gain(Nonlinearity::LeakyRelu(5f64.sqrt())).expect("√5 is finite");
+    gain / (fans.fan_in as f64).sqrt()
 }
 
 /// LeCun uniform: `U(−√(3/fan_in), √(3/fan_in))`; PyTorch: `kaiming_uniform_(nonlinearity="linear")`.
