@@ -114,6 +114,10 @@ pub struct LayerStats {
 /// Every intermediate tensor of one probe run, each `[batch, width]`.
 #[derive(Debug, Clone)]
 pub struct ProbeTrace<E: Element> {
+    /// The standard-normal input batch `h_0`, `[batch, widths[0]]`.
+    pub input: Tensor<E>,
+    /// The standard-normal output gradient `g = ∂L/∂h_L`.
+    pub output_gradient: Tensor<E>,
     /// The weights `W_l`, `[widths[l+1], widths[l]]`.
     pub weights: Vec<Tensor<E>>,
     /// `s_l` per layer.
@@ -145,11 +149,8 @@ pub fn trace<E: Element>(
         .windows(2)
         .map(|w| init.sample::<E>(rng, &[w[1], w[0]]))
         .collect::<Result<Vec<_>>>()?;
-    let mut h = Init::Normal {
-        mean: 0.0,
-        std: 1.0,
-    }
-    .sample::<E>(rng, &[batch, widths[0]])?;
+    let input = standard_normal::<E>(rng, &[batch, widths[0]])?;
+    let mut h = input.clone();
     let (mut pre, mut act) = (Vec::new(), Vec::new());
     for w in &weights {
         let s = h.matmul_t(Transpose::No, w, Transpose::Yes)?;
@@ -157,11 +158,8 @@ pub fn trace<E: Element>(
         pre.push(s);
         act.push(h.clone());
     }
-    let mut grad_h = Init::Normal {
-        mean: 0.0,
-        std: 1.0,
-    }
-    .sample::<E>(rng, h.shape())?;
+    let output_gradient = standard_normal::<E>(rng, h.shape())?;
+    let mut grad_h = output_gradient.clone();
     let mut gradients = vec![Tensor::zeros(&[0]); weights.len()];
     for l in (0..weights.len()).rev() {
         let grad_s = grad_h.mul(&activation.derivative(&pre[l]))?;
@@ -169,6 +167,8 @@ pub fn trace<E: Element>(
         gradients[l] = grad_s;
     }
     Ok(ProbeTrace {
+        input,
+        output_gradient,
         weights,
         pre_activations: pre,
         activations: act,
@@ -202,8 +202,9 @@ pub fn activation_stats<E: Element>(
         .collect())
 }
 
-/// `max over rows of (max − min over the row)` for a `[batch, width]` tensor.
-fn unit_spread<E: Element>(t: &Tensor<E>) -> f64 {
+/// `max over rows of (max − min over the row)` for a `[batch, width]` tensor: 0 exactly when
+/// every unit (column) holds the same value for every example.
+pub fn unit_spread<E: Element>(t: &Tensor<E>) -> f64 {
     let width = t.shape()[1].max(1);
     t.as_slice()
         .chunks(width)
@@ -216,4 +217,13 @@ fn unit_spread<E: Element>(t: &Tensor<E>) -> f64 {
             hi - lo
         })
         .fold(0.0, f64::max)
+}
+
+/// A tensor of independent `N(0, 1)` draws.
+fn standard_normal<E: Element>(rng: &mut impl Rng, shape: &[usize]) -> Result<Tensor<E>> {
+    Init::Normal {
+        mean: 0.0,
+        std: 1.0,
+    }
+    .sample(rng, shape)
 }

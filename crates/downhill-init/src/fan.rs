@@ -61,7 +61,7 @@ impl std::str::FromStr for FanMode {
     }
 }
 
-/// The fan-in and fan-out of a weight shape (see the [module docs](self) for the layout).
+/// The fan-in and fan-out of a weight shape, as computed by [`fans`] (PyTorch's `[out, in, k…]` layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fans {
     /// Number of inputs feeding one output unit: `shape[1]·receptive_field`.

@@ -279,14 +279,19 @@ impl Init {
             Init::LecunNormal => normal(lecun_std(fans)),
             Init::XavierUniform { gain } => uniform(xavier_std(fans, gain)?),
             Init::XavierNormal { gain } => normal(xavier_std(fans, gain)?),
-            Init::HeUniform { mode, nonlinearity } => uniform(kaiming_std(fans, mode, nonlinearity)?),
+            Init::HeUniform { mode, nonlinearity } => {
+                uniform(kaiming_std(fans, mode, nonlinearity)?)
+            }
             Init::HeNormal { mode, nonlinearity } => normal(kaiming_std(fans, mode, nonlinearity)?),
             Init::PytorchDefault => uniform(pytorch_default_std(fans)),
             Init::Orthogonal { gain } => {
                 let gain = non_negative(name, "gain", gain)?;
                 let rows = shape[0];
                 let cols = shape.iter().product::<usize>() / rows.max(1);
-                (Draw::Orthogonal(gain), gain / (rows.max(cols) as f64).sqrt())
+                (
+                    Draw::Orthogonal(gain),
+                    gain / (rows.max(cols) as f64).sqrt(),
+                )
             }
             _ => unreachable!("resolve handles every scheme without fans"),
         })

@@ -77,6 +77,6 @@ pub use orthogonal::orthogonal;
 pub use truncated_normal::{trunc_normal, truncated_normal_moments};
 pub use variance_scaling::{
     kaiming_normal, kaiming_std, kaiming_uniform, lecun_normal, lecun_std, lecun_uniform,
-    pytorch_default, pytorch_default_bias, pytorch_default_bound, pytorch_default_std, xavier_normal, xavier_std,
-    xavier_uniform,
+    pytorch_default, pytorch_default_bias, pytorch_default_bound, pytorch_default_std,
+    xavier_normal, xavier_std, xavier_uniform,
 };

@@ -160,7 +160,7 @@ impl std::fmt::Display for Init {
 impl std::str::FromStr for Init {
     type Err = InitError;
 
-    /// Parses `"name"` or `"name(key=value, …)"`; see the [module docs](self).
+    /// Parses `"name"` or `"name(key=value, …)"`, as described on [`Init`].
     fn from_str(input: &str) -> Result<Init> {
         let input = input.trim();
         let (name, args) = match input.split_once('(') {

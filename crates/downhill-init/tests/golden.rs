@@ -16,7 +16,11 @@ fn fixture() -> Value {
 }
 
 fn shape_of(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
 }
 
 fn cases() -> Vec<(Init, Vec<usize>, Value)> {
@@ -39,7 +43,10 @@ fn theoretical_std_and_bound_match_pytorch_exactly() {
         let want = c["std"].as_f64().unwrap();
         let got = init.std(&shape).unwrap();
         if matches!(init, Init::TruncatedNormal { .. }) {
-            assert!((got - want).abs() <= 1e-13 * want, "{init} {shape:?}: std {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-13 * want,
+                "{init} {shape:?}: std {got} vs {want}"
+            );
         } else {
             assert_eq!(got, want, "{init} {shape:?}: std");
         }
@@ -47,7 +54,11 @@ fn theoretical_std_and_bound_match_pytorch_exactly() {
             let (lo, hi) = init.support(&shape).unwrap();
             assert_eq!(lo.abs().max(hi.abs()), bound, "{init} {shape:?}: bound");
         } else {
-            assert_eq!(init.support(&shape).unwrap(), (f64::NEG_INFINITY, f64::INFINITY), "{init}");
+            assert_eq!(
+                init.support(&shape).unwrap(),
+                (f64::NEG_INFINITY, f64::INFINITY),
+                "{init}"
+            );
         }
     }
 }
@@ -61,9 +72,18 @@ fn pytorch_samples_have_our_theoretical_std_and_bound() {
         // Normal-theory SE of the variance with a kurtosis allowance of 3 (normal) — the uniform
         // (1.8) and truncated normals are lighter-tailed, so this is conservative.
         let var = torch_std * torch_std;
-        assert_var(var, 3.0 * std.powi(4), n, std, &format!("torch {init} {shape:?}"));
+        assert_var(
+            var,
+            3.0 * std.powi(4),
+            n,
+            std,
+            &format!("torch {init} {shape:?}"),
+        );
         if let Some(bound) = c["bound"].as_f64() {
-            assert!(c["torch_max_abs"].as_f64().unwrap() <= bound, "torch {init} {shape:?} exceeds {bound}");
+            assert!(
+                c["torch_max_abs"].as_f64().unwrap() <= bound,
+                "torch {init} {shape:?} exceeds {bound}"
+            );
         }
     }
 }
@@ -83,7 +103,10 @@ fn our_samples_have_pytorchs_std_and_mean() {
             // Entries of one orthogonal matrix are dependent; compare the (exact) second moment.
             let ms = xs.iter().map(|x| x * x).sum::<f64>() / xs.len() as f64;
             let want = c["std"].as_f64().unwrap();
-            assert!((ms - want * want).abs() < 1e-12 * want * want, "{label}: mean square {ms}");
+            assert!(
+                (ms - want * want).abs() < 1e-12 * want * want,
+                "{label}: mean square {ms}"
+            );
         } else {
             assert_mean_and_std(&xs, mean, c["std"].as_f64().unwrap(), &label);
         }
@@ -98,7 +121,12 @@ fn gains_match_calculate_gain() {
             Some(p) => Nonlinearity::from_name(name, p).unwrap(),
             None => name.parse().unwrap(),
         };
-        assert_eq!(calculate_gain(nl).unwrap(), g["gain"].as_f64().unwrap(), "{name} {:?}", g["param"]);
+        assert_eq!(
+            calculate_gain(nl).unwrap(),
+            g["gain"].as_f64().unwrap(),
+            "{name} {:?}",
+            g["param"]
+        );
     }
 }
 
@@ -107,7 +135,15 @@ fn fans_match_pytorch() {
     for f in fixture()["fans"].as_array().unwrap() {
         let shape = shape_of(&f["shape"]);
         let got = fans(&shape).unwrap();
-        assert_eq!(got.fan_in as u64, f["fan_in"].as_u64().unwrap(), "{shape:?}");
-        assert_eq!(got.fan_out as u64, f["fan_out"].as_u64().unwrap(), "{shape:?}");
+        assert_eq!(
+            got.fan_in as u64,
+            f["fan_in"].as_u64().unwrap(),
+            "{shape:?}"
+        );
+        assert_eq!(
+            got.fan_out as u64,
+            f["fan_out"].as_u64().unwrap(),
+            "{shape:?}"
+        );
     }
 }

@@ -18,22 +18,49 @@ fn check<E: Element>(init: Init, shape: &[usize], mean: f64, seed: u64) {
     assert_mean_and_std(&xs, mean, std, &label);
     let (lo, hi) = init.support(shape).unwrap();
     let (lo, hi) = (E::of(lo).as_f64(), E::of(hi).as_f64());
-    assert!(xs.iter().all(|&x| lo <= x && x <= hi), "{label}: outside [{lo}, {hi}]");
+    assert!(
+        xs.iter().all(|&x| lo <= x && x <= hi),
+        "{label}: outside [{lo}, {hi}]"
+    );
 }
 
 fn random_schemes() -> Vec<(Init, f64)> {
     let (he_in, he_out) = (FanMode::FanIn, FanMode::FanOut);
     vec![
         (Init::Uniform { a: -0.5, b: 2.0 }, 0.75),
-        (Init::Normal { mean: 0.5, std: 2.0 }, 0.5),
+        (
+            Init::Normal {
+                mean: 0.5,
+                std: 2.0,
+            },
+            0.5,
+        ),
         (Init::SmallNormal, 0.0),
         (Init::LecunUniform, 0.0),
         (Init::LecunNormal, 0.0),
         (Init::XavierUniform { gain: 1.0 }, 0.0),
         (Init::XavierNormal { gain: 5.0 / 3.0 }, 0.0),
-        (Init::HeUniform { mode: he_in, nonlinearity: Nonlinearity::Relu }, 0.0),
-        (Init::HeNormal { mode: he_out, nonlinearity: Nonlinearity::LeakyRelu(0.2) }, 0.0),
-        (Init::HeNormal { mode: he_in, nonlinearity: Nonlinearity::Tanh }, 0.0),
+        (
+            Init::HeUniform {
+                mode: he_in,
+                nonlinearity: Nonlinearity::Relu,
+            },
+            0.0,
+        ),
+        (
+            Init::HeNormal {
+                mode: he_out,
+                nonlinearity: Nonlinearity::LeakyRelu(0.2),
+            },
+            0.0,
+        ),
+        (
+            Init::HeNormal {
+                mode: he_in,
+                nonlinearity: Nonlinearity::Tanh,
+            },
+            0.0,
+        ),
         (Init::PytorchDefault, 0.0),
     ]
 }
@@ -54,9 +81,14 @@ fn every_random_scheme_has_the_documented_mean_std_and_support_f32() {
 
 #[test]
 fn truncated_normal_respects_absolute_bounds_and_moments() {
-    for (k, &(mean, std, a, b)) in [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, -0.5, 1.0), (1.0, 2.0, 0.0, 3.0), (0.0, 0.02, -2.0, 2.0)]
-        .iter()
-        .enumerate()
+    for (k, &(mean, std, a, b)) in [
+        (0.0, 1.0, -2.0, 2.0),
+        (0.0, 1.0, -0.5, 1.0),
+        (1.0, 2.0, 0.0, 3.0),
+        (0.0, 0.02, -2.0, 2.0),
+    ]
+    .iter()
+    .enumerate()
     {
         let init = Init::TruncatedNormal { mean, std, a, b };
         let (tmean, tstd) = truncated_normal_moments(mean, std, a, b);
@@ -68,8 +100,14 @@ fn truncated_normal_respects_absolute_bounds_and_moments() {
     assert!((s - 0.02).abs() < 1e-15);
     // A narrow window: every draw is inside it, and both ends are reached closely.
     let t = downhill_init::trunc_normal::<f64>(&mut rng(7), &[20_000], 0.0, 1.0, 0.9, 1.0).unwrap();
-    let (lo, hi) = t.as_slice().iter().fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
-    assert!(0.9 <= lo && lo < 0.901 && 0.999 < hi && hi <= 1.0, "[{lo}, {hi}]");
+    let (lo, hi) = t
+        .as_slice()
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    assert!(
+        (0.9..0.901).contains(&lo) && (0.999..=1.0).contains(&hi),
+        "[{lo}, {hi}]"
+    );
 }
 
 #[test]
@@ -92,7 +130,9 @@ fn orthogonal_is_orthonormal_for_tall_wide_square_and_conv_shapes() {
         (4, vec![8, 4, 3, 3], 0.5),
         (5, vec![1, 7], 1.0),
     ] {
-        let t = Init::Orthogonal { gain }.sample::<f64>(&mut rng(seed), &shape).unwrap();
+        let t = Init::Orthogonal { gain }
+            .sample::<f64>(&mut rng(seed), &shape)
+            .unwrap();
         let rows = shape[0];
         let cols = t.len() / rows;
         let err = orthonormality_error(t.as_slice(), rows, cols, gain);
@@ -106,7 +146,9 @@ fn orthogonal_is_orthonormal_for_tall_wide_square_and_conv_shapes() {
 
 #[test]
 fn orthogonal_f32_is_orthonormal_to_f32_precision() {
-    let t = Init::Orthogonal { gain: 1.0 }.sample::<f32>(&mut rng(9), &[64, 32]).unwrap();
+    let t = Init::Orthogonal { gain: 1.0 }
+        .sample::<f32>(&mut rng(9), &[64, 32])
+        .unwrap();
     let err = orthonormality_error(&to_f64(&t), 64, 32, 1.0);
     assert!(err < 1e-5, "{err}");
 }
@@ -120,14 +162,25 @@ fn orthogonal_entries_look_haar_distributed() {
     let draws = 4000;
     let mut r = rng(21);
     let first: Vec<f64> = (0..draws)
-        .map(|_| Init::Orthogonal { gain: 1.0 }.sample::<f64>(&mut r, &[n, n]).unwrap().as_slice()[0])
+        .map(|_| {
+            Init::Orthogonal { gain: 1.0 }
+                .sample::<f64>(&mut r, &[n, n])
+                .unwrap()
+                .as_slice()[0]
+        })
         .collect();
     assert_mean_and_std(&first, 0.0, (1.0 / n as f64).sqrt(), "Q[0][0]");
 }
 
 #[test]
 fn seeded_sampling_is_reproducible_and_fill_matches_sample() {
-    for init in ["he_normal", "xavier_uniform", "orthogonal", "truncated_normal", "pytorch_default"] {
+    for init in [
+        "he_normal",
+        "xavier_uniform",
+        "orthogonal",
+        "truncated_normal",
+        "pytorch_default",
+    ] {
         let init: Init = init.parse().unwrap();
         let a = init.sample::<f32>(&mut rng(5), &[12, 7]).unwrap();
         let b = init.sample::<f32>(&mut rng(5), &[12, 7]).unwrap();
@@ -137,7 +190,13 @@ fn seeded_sampling_is_reproducible_and_fill_matches_sample() {
         assert_eq!(a.as_slice(), c.as_slice(), "{init}");
         // f32 and f64 draw the same f64 values and round them.
         let d = init.sample::<f64>(&mut rng(5), &[12, 7]).unwrap();
-        assert!(a.as_slice().iter().zip(d.as_slice()).all(|(x, y)| *x == *y as f32), "{init}");
+        assert!(
+            a.as_slice()
+                .iter()
+                .zip(d.as_slice())
+                .all(|(x, y)| *x == *y as f32),
+            "{init}"
+        );
         // A different seed gives different weights.
         let e = init.sample::<f32>(&mut rng(6), &[12, 7]).unwrap();
         assert_ne!(a.as_slice(), e.as_slice());
@@ -146,8 +205,22 @@ fn seeded_sampling_is_reproducible_and_fill_matches_sample() {
 
 #[test]
 fn deterministic_schemes() {
-    assert!(Init::Zeros.sample::<f32>(&mut rng(0), &[3, 4]).unwrap().as_slice().iter().all(|&x| x == 0.0));
-    assert!(Init::Ones.sample::<f64>(&mut rng(0), &[5]).unwrap().as_slice().iter().all(|&x| x == 1.0));
+    assert!(
+        Init::Zeros
+            .sample::<f32>(&mut rng(0), &[3, 4])
+            .unwrap()
+            .as_slice()
+            .iter()
+            .all(|&x| x == 0.0)
+    );
+    assert!(
+        Init::Ones
+            .sample::<f64>(&mut rng(0), &[5])
+            .unwrap()
+            .as_slice()
+            .iter()
+            .all(|&x| x == 1.0)
+    );
     let c = downhill_init::constant::<f32>(&[2, 2], 0.25).unwrap();
     assert_eq!(c.as_slice(), &[0.25; 4]);
     assert_eq!(Init::Constant { value: 0.25 }.std(&[2, 2]).unwrap(), 0.0);
@@ -165,8 +238,19 @@ fn pytorch_default_bias_matches_the_weight_fan_in() {
     assert_eq!(b.shape(), &[4000]);
     assert!(b.as_slice().iter().all(|x| x.abs() <= 0.2));
     assert_mean_and_std(&to_f64(&b), 0.0, 0.4 / 12f64.sqrt(), "bias");
-    assert_eq!(Init::PytorchDefault.bias_init_for(&[3, 0]).unwrap(), Init::Uniform { a: -0.0, b: 0.0 });
-    assert_eq!(Init::HeNormal { mode: FanMode::FanIn, nonlinearity: Nonlinearity::Relu }.bias_init_for(&[3, 2]).unwrap(), Init::Zeros);
+    assert_eq!(
+        Init::PytorchDefault.bias_init_for(&[3, 0]).unwrap(),
+        Init::Uniform { a: -0.0, b: 0.0 }
+    );
+    assert_eq!(
+        Init::HeNormal {
+            mode: FanMode::FanIn,
+            nonlinearity: Nonlinearity::Relu
+        }
+        .bias_init_for(&[3, 2])
+        .unwrap(),
+        Init::Zeros
+    );
     // The weight bound is PyTorch's √3·√(1/3)/√fan_in, 1/√fan_in up to rounding.
     let bound = Init::PytorchDefault.support(&[7, 25]).unwrap().1;
     assert!((bound - 0.2).abs() < 1e-15);

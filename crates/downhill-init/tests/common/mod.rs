@@ -24,7 +24,11 @@ pub fn assert_mean_and_std(xs: &[f64], mean: f64, std: f64, label: &str) {
     let n = xs.len() as f64;
     let (m, var, m4) = moments(xs);
     let se_mean = std / n.sqrt();
-    assert!((m - mean).abs() <= 5.0 * se_mean + 1e-15, "{label}: mean {m} vs {mean} (5 SE = {})", 5.0 * se_mean);
+    assert!(
+        (m - mean).abs() <= 5.0 * se_mean + 1e-15,
+        "{label}: mean {m} vs {mean} (5 SE = {})",
+        5.0 * se_mean
+    );
     assert_var(var, m4, n, std, label);
 }
 
@@ -47,11 +51,17 @@ pub fn to_f64<E: downhill_tensor::Element>(t: &downhill_tensor::Tensor<E>) -> Ve
 /// `max |QᵀQ − I|` (tall) or `max |QQᵀ − I|` (wide) for a row-major `rows × cols` matrix
 /// divided by `gain`.
 pub fn orthonormality_error(q: &[f64], rows: usize, cols: usize, gain: f64) -> f64 {
-    let (k, len, stride_k, stride_i) = if rows >= cols { (cols, rows, 1, cols) } else { (rows, cols, cols, 1) };
+    let (k, len, stride_k, stride_i) = if rows >= cols {
+        (cols, rows, 1, cols)
+    } else {
+        (rows, cols, cols, 1)
+    };
     let mut worst: f64 = 0.0;
     for a in 0..k {
         for b in 0..k {
-            let dot: f64 = (0..len).map(|i| q[a * stride_k + i * stride_i] * q[b * stride_k + i * stride_i]).sum();
+            let dot: f64 = (0..len)
+                .map(|i| q[a * stride_k + i * stride_i] * q[b * stride_k + i * stride_i])
+                .sum();
             let want = if a == b { 1.0 } else { 0.0 };
             worst = worst.max((dot / (gain * gain) - want).abs());
         }
