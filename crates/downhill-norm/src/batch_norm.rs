@@ -4,12 +4,8 @@
 use downhill_autograd::{ParamId, ParamStore, Tape, Var};
 use downhill_tensor::{Element, Tensor};
 
-use crate::batch_norm_op::BatchNormOp;
 use crate::running_stats::RunningStats;
-use crate::{
-    BatchNormConfig, ChannelLayout, ChannelStats, Mode, NormError, Result, batch_norm_normalize,
-    channel_stats,
-};
+use crate::{BatchNormConfig, ChannelLayout, Mode, NormError, Result, Statistics, batch_norm};
 
 /// Which inputs a [`BatchNorm`] accepts, as PyTorch's classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -166,34 +162,22 @@ impl<E: Element> BatchNorm<E> {
     pub fn forward(&mut self, tape: &mut Tape<E>, x: Var, mode: Mode) -> Result<Var> {
         let shape = tape.value(x)?.shape().to_vec();
         let layout = self.check_input(&shape)?;
-        let batch_stats = mode.is_train() || self.running.is_none();
-        if batch_stats && layout.per_channel() <= 1 {
-            return Err(NormError::OneValuePerChannel { shape });
-        }
-        let affine = self.affine_vars(tape)?;
-        let eps = E::of(self.config.eps);
-        let stats = match (&self.running, batch_stats) {
-            (Some(r), false) => ChannelStats::from_mean_var(r.mean.as_slice(), r.var.as_slice(), eps),
-            _ => channel_stats(tape.value(x)?.as_slice(), layout, eps),
+        let (weight, bias) = match self.affine_vars(tape)? {
+            Some((w, b)) => (Some(w), Some(b)),
+            None => (None, None),
         };
-        let mut y = Tensor::zeros(&shape);
-        {
-            let value = |v: Var| tape.value(v).map(Tensor::as_slice);
-            let (gamma, beta) = match affine {
-                Some((w, b)) => (Some(value(w)?), Some(value(b)?)),
-                None => (None, None),
-            };
-            batch_norm_normalize(tape.value(x)?.as_slice(), layout, &stats, gamma, beta, y.as_mut_slice());
-        }
+        let statistics = match (&self.running, mode) {
+            (Some(r), Mode::Eval) => Statistics::Running {
+                mean: r.mean.as_slice(),
+                var: r.var.as_slice(),
+            },
+            _ => Statistics::Batch,
+        };
+        let (y, stats) = batch_norm(tape, x, weight, bias, statistics, self.config.eps)?;
         if let (Some(r), Mode::Train) = (&mut self.running, mode) {
             r.update(&stats, layout.per_channel(), self.config.momentum);
         }
-        let inputs: Vec<Var> = match affine {
-            Some((w, b)) => vec![x, w, b],
-            None => vec![x],
-        };
-        let op = BatchNormOp { layout, stats, batch_stats };
-        Ok(tape.custom(&inputs, y, Box::new(op))?)
+        Ok(y)
     }
 
     fn check_input(&self, shape: &[usize]) -> Result<ChannelLayout> {

@@ -1,16 +1,18 @@
 //! Batch norm as a tape operation with a fused backward.
 
-use downhill_autograd::{AutogradError, CustomOp};
+use downhill_autograd::CustomOp;
 use downhill_tensor::{Element, Tensor};
 
 use crate::{BatchNormGrads, ChannelLayout, ChannelStats, batch_norm_backward};
 
-/// The recorded batch-norm op: inputs `[x]` or `[x, γ, β]`; keeps the statistics it used so
-/// that backward recomputes `x̂` from `x` instead of storing it.
+/// The recorded batch-norm op: inputs `[x, γ?, β?]`; keeps the statistics it used so that
+/// backward recomputes `x̂` from `x` instead of storing it.
 pub(crate) struct BatchNormOp<E> {
     pub(crate) layout: ChannelLayout,
     pub(crate) stats: ChannelStats<E>,
     pub(crate) batch_stats: bool,
+    pub(crate) has_weight: bool,
+    pub(crate) has_bias: bool,
 }
 
 impl<E: Element> CustomOp<E> for BatchNormOp<E> {
@@ -24,11 +26,8 @@ impl<E: Element> CustomOp<E> for BatchNormOp<E> {
         _output: &Tensor<E>,
         grad_output: &Tensor<E>,
     ) -> downhill_autograd::Result<Vec<Option<Tensor<E>>>> {
-        let x = inputs.first().ok_or_else(|| AutogradError::Custom {
-            op: "batch_norm".into(),
-            message: "no input recorded".into(),
-        })?;
-        let gamma = inputs.get(1).map(|t| t.as_slice());
+        let x = inputs[0];
+        let gamma = self.has_weight.then(|| inputs[1].as_slice());
         let c = self.layout.channels;
         let mut dx = Tensor::zeros(x.shape());
         let (mut dgamma, mut dbeta) = (Tensor::zeros(&[c]), Tensor::zeros(&[c]));
@@ -45,9 +44,13 @@ impl<E: Element> CustomOp<E> for BatchNormOp<E> {
                 dbeta: dbeta.as_mut_slice(),
             },
         );
-        Ok(match inputs.len() {
-            1 => vec![Some(dx)],
-            _ => vec![Some(dx), Some(dgamma), Some(dbeta)],
-        })
+        let mut grads = vec![Some(dx)];
+        if self.has_weight {
+            grads.push(Some(dgamma));
+        }
+        if self.has_bias {
+            grads.push(Some(dbeta));
+        }
+        Ok(grads)
     }
 }

@@ -1,12 +1,9 @@
 //! The layer-norm layer and its tape operation with a fused backward.
 
-use downhill_autograd::{AutogradError, CustomOp, ParamId, ParamStore, Tape, Var};
+use downhill_autograd::{ParamId, ParamStore, Tape, Var};
 use downhill_tensor::{Element, Tensor};
 
-use crate::{
-    LayerNormConfig, LayerNormGrads, NormError, Result, RowStats, layer_norm_backward,
-    layer_norm_forward,
-};
+use crate::{LayerNormConfig, NormError, Result, layer_norm};
 
 /// Layer normalization (Ba, Kiros & Hinton 2016), exactly as PyTorch's `nn.LayerNorm`: each
 /// sample is normalized over its last `k` dimensions (`normalized_shape`), with no running
@@ -70,84 +67,19 @@ impl LayerNorm {
     /// [`NormError::Shape`] when `x`'s trailing dimensions are not `normalized_shape` (or a
     /// parameter was replaced by one of another shape); a stale or wrong-tape handle.
     pub fn forward<E: Element>(&self, tape: &mut Tape<E>, x: Var) -> Result<Var> {
-        let shape = tape.value(x)?.shape().to_vec();
-        let ns = &self.config.normalized_shape;
-        if shape.len() < ns.len() || !shape.ends_with(ns) {
-            return Err(self.shape_error(format!("[*, {}]", dims(ns)), shape));
-        }
-        let mut inputs = vec![x];
-        for id in [self.weight, self.bias].into_iter().flatten() {
-            let got = tape.params().get(id)?.value.shape().to_vec();
-            if &got != ns {
-                return Err(self.shape_error(format!("[{}] for a parameter", dims(ns)), got));
-            }
-            inputs.push(tape.param(id)?);
-        }
-        let mut y = Tensor::zeros(&shape);
-        let stats = {
-            let slice = |i: usize| inputs.get(i).map(|&v| tape.value(v).map(Tensor::as_slice));
-            let gamma = slice(1).transpose()?;
-            let beta = slice(2).transpose()?;
-            let eps = E::of(self.config.eps);
-            let d = self.config.normalized_len();
-            layer_norm_forward(tape.value(x)?.as_slice(), d, eps, gamma, beta, y.as_mut_slice())
-        };
-        let op = LayerNormOp { d: self.config.normalized_len(), stats };
-        Ok(tape.custom(&inputs, y, Box::new(op))?)
+        let (weight, bias) = (self.param_var(tape, self.weight)?, self.param_var(tape, self.bias)?);
+        let c = &self.config;
+        layer_norm(tape, x, &c.normalized_shape, weight, bias, c.eps).map_err(|e| match e {
+            NormError::Shape { expected, actual, .. } => self.shape_error(expected, actual),
+            e => e,
+        })
+    }
+
+    fn param_var<E: Element>(&self, tape: &mut Tape<E>, id: Option<ParamId>) -> Result<Option<Var>> {
+        id.map(|id| tape.param(id)).transpose().map_err(NormError::from)
     }
 
     fn shape_error(&self, expected: String, actual: Vec<usize>) -> NormError {
         NormError::Shape { layer: "LayerNorm", expected, actual }
-    }
-}
-
-fn dims(shape: &[usize]) -> String {
-    shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// The recorded layer-norm op: inputs `[x]`, `[x, γ]` or `[x, γ, β]`.
-struct LayerNormOp<E> {
-    d: usize,
-    stats: RowStats<E>,
-}
-
-impl<E: Element> CustomOp<E> for LayerNormOp<E> {
-    fn name(&self) -> &str {
-        "layer_norm"
-    }
-
-    fn backward(
-        &self,
-        inputs: &[&Tensor<E>],
-        _output: &Tensor<E>,
-        grad_output: &Tensor<E>,
-    ) -> downhill_autograd::Result<Vec<Option<Tensor<E>>>> {
-        let x = inputs.first().ok_or_else(|| AutogradError::Custom {
-            op: "layer_norm".into(),
-            message: "no input recorded".into(),
-        })?;
-        let gamma = inputs.get(1);
-        let mut dx = Tensor::zeros(x.shape());
-        let mut dgamma = Tensor::zeros(&[self.d]);
-        let mut dbeta = Tensor::zeros(&[self.d]);
-        layer_norm_backward(
-            x.as_slice(),
-            grad_output.as_slice(),
-            self.d,
-            &self.stats,
-            gamma.map(|t| t.as_slice()),
-            LayerNormGrads {
-                dx: dx.as_mut_slice(),
-                dgamma: dgamma.as_mut_slice(),
-                dbeta: dbeta.as_mut_slice(),
-            },
-        );
-        let mut grads = vec![Some(dx)];
-        for (k, g) in [dgamma, dbeta].into_iter().enumerate() {
-            if let Some(p) = inputs.get(k + 1) {
-                grads.push(Some(g.reshape(p.shape())?));
-            }
-        }
-        Ok(grads)
     }
 }

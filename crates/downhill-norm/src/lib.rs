@@ -40,6 +40,8 @@
 //! - [`BatchNorm`] with its [`BatchNormConfig`] (PyTorch's names and defaults) and running
 //!   statistics exposed as named buffers for checkpoints ([`BatchNorm::buffers`]);
 //! - [`LayerNorm`] with its [`LayerNormConfig`];
+//! - the functional forms [`batch_norm`] and [`layer_norm`] on explicit `Var`s (as
+//!   `torch.nn.functional`), which the layers call;
 //! - the raw slice kernels the layers record on the tape: [`channel_stats`],
 //!   [`batch_norm_normalize`], [`batch_norm_backward`], [`layer_norm_forward`],
 //!   [`layer_norm_backward`];
@@ -59,10 +61,12 @@ mod batch_norm_kernel;
 mod batch_norm_op;
 mod channel_layout;
 mod error;
+mod functional;
 mod jacobi;
 mod layer_norm;
 mod layer_norm_config;
 mod layer_norm_kernel;
+mod layer_norm_op;
 mod mode;
 mod running_stats;
 mod standardizer;
@@ -75,6 +79,7 @@ pub use batch_norm_kernel::{
 };
 pub use channel_layout::ChannelLayout;
 pub use error::{NormError, Result};
+pub use functional::{Statistics, batch_norm, layer_norm};
 pub use jacobi::{SymmetricEigen, symmetric_eigen};
 pub use layer_norm::LayerNorm;
 pub use layer_norm_config::LayerNormConfig;
