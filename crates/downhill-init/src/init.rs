@@ -162,6 +162,7 @@ impl Init {
     ///
     /// For `orthogonal` it is `gain/√max(rows, cols)` (each unit row or column spreads its
     /// norm over that many entries); for `eye` the spread of the 0/1 entries about their mean.
+    /// A zero fan (possible only for empty tensors, which sampling leaves empty) gives `inf`.
     ///
     /// # Errors
     ///
@@ -173,7 +174,7 @@ impl Init {
         Ok(match self.resolve(shape)? {
             Draw::Constant(_) => 0.0,
             Draw::Eye => {
-                let n = (shape[0] * shape[1]) as f64;
+                let n = (shape[0] * shape[1]).max(1) as f64;
                 let p = shape[0].min(shape[1]) as f64 / n;
                 (p * (1.0 - p)).sqrt()
             }

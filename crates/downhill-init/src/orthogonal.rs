@@ -45,6 +45,9 @@ pub fn orthogonal<E: Element>(rng: &mut impl Rng, shape: &[usize], gain: f64) ->
 /// Mezzadri (2007), "How to generate random matrices from the classical compact groups", shows
 /// that without the sign correction Q is not uniformly distributed.
 pub(crate) fn orthogonal_matrix(rng: &mut impl Rng, rows: usize, cols: usize) -> Vec<f64> {
+    if rows == 0 || cols == 0 {
+        return Vec::new();
+    }
     let (m, n) = (rows.max(cols), rows.min(cols));
     // Draw row-major rows×cols as PyTorch does, then view it as the tall m×n matrix.
     let drawn: Vec<f64> = (0..rows * cols)

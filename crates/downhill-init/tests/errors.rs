@@ -237,3 +237,20 @@ fn depth_probe_rejects_degenerate_networks() {
     };
     assert!(depth_probe::activation_stats::<f32>(&bad, relu, &[4, 4], 2, &mut rng(0)).is_err());
 }
+
+#[test]
+fn zero_element_shapes_are_no_ops_not_panics() {
+    // PyTorch warns and returns the empty tensor; so do we (fans still need ≥ 2 dims).
+    for name in downhill_init::INIT_NAMES {
+        let init: Init = name.parse().unwrap();
+        for shape in [&[0, 5][..], &[5, 0][..], &[4, 0, 3][..]] {
+            match init.sample::<f32>(&mut rng(0), shape) {
+                Ok(t) => assert!(t.is_empty(), "{init} {shape:?}"),
+                Err(e) => assert!(
+                    init == Init::Eye && shape.len() == 3,
+                    "{init} {shape:?}: {e}"
+                ),
+            }
+        }
+    }
+}
