@@ -60,8 +60,20 @@ fn raw_kernels(c: &mut Criterion) {
     });
     group.bench_function("backward", |b| {
         b.iter(|| {
-            let out = BatchNormGrads { dx: &mut dx, dgamma: &mut dgamma, dbeta: &mut dbeta };
-            batch_norm_backward(black_box(x.as_slice()), g.as_slice(), layout, &stats, Some(&gamma), true, out);
+            let out = BatchNormGrads {
+                dx: &mut dx,
+                dgamma: &mut dgamma,
+                dbeta: &mut dbeta,
+            };
+            batch_norm_backward(
+                black_box(x.as_slice()),
+                g.as_slice(),
+                layout,
+                &stats,
+                Some(&gamma),
+                true,
+                out,
+            );
             black_box(&dx);
         })
     });

@@ -30,7 +30,10 @@ impl BatchNormKind {
     fn check_rank(self, shape: &[usize]) -> Result<()> {
         let (ok, expected) = match self {
             Self::Any => (shape.len() >= 2, "an [N, C, *] (rank ≥ 2)"),
-            Self::BatchNorm1d => (matches!(shape.len(), 2 | 3), "a 2-D [N, C] or 3-D [N, C, L]"),
+            Self::BatchNorm1d => (
+                matches!(shape.len(), 2 | 3),
+                "a 2-D [N, C] or 3-D [N, C, L]",
+            ),
             Self::BatchNorm2d => (shape.len() == 4, "a 4-D [N, C, H, W]"),
         };
         if ok {
@@ -86,7 +89,11 @@ impl<E: Element> BatchNorm<E> {
     ///
     /// # Errors
     /// As [`BatchNorm::new`].
-    pub fn new_1d(config: BatchNormConfig, params: &mut ParamStore<E>, prefix: &str) -> Result<Self> {
+    pub fn new_1d(
+        config: BatchNormConfig,
+        params: &mut ParamStore<E>,
+        prefix: &str,
+    ) -> Result<Self> {
         Self::with_kind(config, BatchNormKind::BatchNorm1d, params, prefix)
     }
 
@@ -94,7 +101,11 @@ impl<E: Element> BatchNorm<E> {
     ///
     /// # Errors
     /// As [`BatchNorm::new`].
-    pub fn new_2d(config: BatchNormConfig, params: &mut ParamStore<E>, prefix: &str) -> Result<Self> {
+    pub fn new_2d(
+        config: BatchNormConfig,
+        params: &mut ParamStore<E>,
+        prefix: &str,
+    ) -> Result<Self> {
         Self::with_kind(config, BatchNormKind::BatchNorm2d, params, prefix)
     }
 

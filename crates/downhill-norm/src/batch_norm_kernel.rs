@@ -241,7 +241,9 @@ fn dx_pass<E: Element>(
 ) {
     let (c, inner) = (layout.channels, layout.inner);
     if inner == 1 {
-        let rows = dx.chunks_exact_mut(c).zip(x.chunks_exact(c).zip(g.chunks_exact(c)));
+        let rows = dx
+            .chunks_exact_mut(c)
+            .zip(x.chunks_exact(c).zip(g.chunks_exact(c)));
         for (drow, (xrow, grow)) in rows {
             let coefs = k.a.iter().zip(&k.b).zip(k.d.iter().zip(mean));
             let it = drow.iter_mut().zip(xrow.iter().zip(grow)).zip(coefs);

@@ -65,7 +65,14 @@ pub fn batch_norm<E: Element>(
     };
     let mut y = Tensor::zeros(&shape);
     let (gamma, beta) = (slice(tape, weight)?, slice(tape, bias)?);
-    batch_norm_normalize(tape.value(x)?.as_slice(), layout, &stats, gamma, beta, y.as_mut_slice());
+    batch_norm_normalize(
+        tape.value(x)?.as_slice(),
+        layout,
+        &stats,
+        gamma,
+        beta,
+        y.as_mut_slice(),
+    );
     let op = BatchNormOp {
         layout,
         stats: stats.clone(),
@@ -109,14 +116,23 @@ pub fn layer_norm<E: Element>(
     let shape = tape.value(x)?.shape().to_vec();
     if !shape.ends_with(normalized_shape) {
         let expected = format!("[*, {}]", dims(normalized_shape));
-        return Err(NormError::Shape { layer: "layer_norm", expected, actual: shape });
+        return Err(NormError::Shape {
+            layer: "layer_norm",
+            expected,
+            actual: shape,
+        });
     }
     let params = check_vectors(tape, &[weight, bias], normalized_shape, "layer_norm")?;
     let mut y = Tensor::zeros(&shape);
     let (gamma, beta) = (slice(tape, weight)?, slice(tape, bias)?);
     let xs = tape.value(x)?.as_slice();
     let stats = layer_norm_forward(xs, d, E::of(eps), gamma, beta, y.as_mut_slice());
-    let op = LayerNormOp { d, stats, has_weight: weight.is_some(), has_bias: bias.is_some() };
+    let op = LayerNormOp {
+        d,
+        stats,
+        has_weight: weight.is_some(),
+        has_bias: bias.is_some(),
+    };
     let inputs: Vec<Var> = std::iter::once(x).chain(params).collect();
     Ok(tape.custom(&inputs, y, Box::new(op))?)
 }
@@ -139,13 +155,23 @@ fn expect_shape(layer: &'static str, actual: &[usize], expected: &[usize]) -> Re
     if actual == expected {
         return Ok(());
     }
-    Err(NormError::Shape { layer, expected: format!("[{}]", dims(expected)), actual: actual.to_vec() })
+    Err(NormError::Shape {
+        layer,
+        expected: format!("[{}]", dims(expected)),
+        actual: actual.to_vec(),
+    })
 }
 
 fn slice<E: Element>(tape: &Tape<E>, v: Option<Var>) -> Result<Option<&[E]>> {
-    v.map(|v| tape.value(v).map(Tensor::as_slice)).transpose().map_err(NormError::from)
+    v.map(|v| tape.value(v).map(Tensor::as_slice))
+        .transpose()
+        .map_err(NormError::from)
 }
 
 pub(crate) fn dims(shape: &[usize]) -> String {
-    shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    shape
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -99,7 +99,11 @@ fn sorted(m: Vec<f64>, v: Vec<f64>, n: usize) -> SymmetricEigen {
             vectors[i * n + k] = v[i * n + src];
         }
     }
-    SymmetricEigen { values, vectors, dim: n }
+    SymmetricEigen {
+        values,
+        vectors,
+        dim: n,
+    }
 }
 
 #[cfg(test)]
@@ -112,16 +116,25 @@ mod tests {
         let a: Vec<f64> = (0..n * n)
             .map(|k| {
                 let (i, j) = (k / n, k % n);
-                ((i * j) as f64 + 1.0).sin() + ((i + j) as f64).cos() + if i == j { 3.0 } else { 0.0 }
+                ((i * j) as f64 + 1.0).sin()
+                    + ((i + j) as f64).cos()
+                    + if i == j { 3.0 } else { 0.0 }
             })
             .collect();
         let e = symmetric_eigen(&a, n);
         for i in 0..n {
             for j in 0..n {
-                let rec: f64 = (0..n).map(|k| e.vectors[i * n + k] * e.values[k] * e.vectors[j * n + k]).sum();
+                let rec: f64 = (0..n)
+                    .map(|k| e.vectors[i * n + k] * e.values[k] * e.vectors[j * n + k])
+                    .sum();
                 assert!((rec - a[i * n + j]).abs() < 1e-12, "A[{i}][{j}]");
-                let dot: f64 = (0..n).map(|k| e.vectors[k * n + i] * e.vectors[k * n + j]).sum();
-                assert!((dot - f64::from(u8::from(i == j))).abs() < 1e-12, "VᵀV[{i}][{j}]");
+                let dot: f64 = (0..n)
+                    .map(|k| e.vectors[k * n + i] * e.vectors[k * n + j])
+                    .sum();
+                assert!(
+                    (dot - f64::from(u8::from(i == j))).abs() < 1e-12,
+                    "VᵀV[{i}][{j}]"
+                );
             }
         }
         assert!(e.values.windows(2).all(|w| w[0] >= w[1]));

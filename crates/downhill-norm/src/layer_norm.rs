@@ -43,7 +43,11 @@ impl LayerNorm {
                 bias = Some(params.add(format!("{prefix}bias"), Tensor::zeros(&shape))?);
             }
         }
-        Ok(Self { config, weight, bias })
+        Ok(Self {
+            config,
+            weight,
+            bias,
+        })
     }
 
     /// The configuration.
@@ -67,19 +71,34 @@ impl LayerNorm {
     /// [`NormError::Shape`] when `x`'s trailing dimensions are not `normalized_shape` (or a
     /// parameter was replaced by one of another shape); a stale or wrong-tape handle.
     pub fn forward<E: Element>(&self, tape: &mut Tape<E>, x: Var) -> Result<Var> {
-        let (weight, bias) = (self.param_var(tape, self.weight)?, self.param_var(tape, self.bias)?);
+        let (weight, bias) = (
+            self.param_var(tape, self.weight)?,
+            self.param_var(tape, self.bias)?,
+        );
         let c = &self.config;
         layer_norm(tape, x, &c.normalized_shape, weight, bias, c.eps).map_err(|e| match e {
-            NormError::Shape { expected, actual, .. } => self.shape_error(expected, actual),
+            NormError::Shape {
+                expected, actual, ..
+            } => self.shape_error(expected, actual),
             e => e,
         })
     }
 
-    fn param_var<E: Element>(&self, tape: &mut Tape<E>, id: Option<ParamId>) -> Result<Option<Var>> {
-        id.map(|id| tape.param(id)).transpose().map_err(NormError::from)
+    fn param_var<E: Element>(
+        &self,
+        tape: &mut Tape<E>,
+        id: Option<ParamId>,
+    ) -> Result<Option<Var>> {
+        id.map(|id| tape.param(id))
+            .transpose()
+            .map_err(NormError::from)
     }
 
     fn shape_error(&self, expected: String, actual: Vec<usize>) -> NormError {
-        NormError::Shape { layer: "LayerNorm", expected, actual }
+        NormError::Shape {
+            layer: "LayerNorm",
+            expected,
+            actual,
+        }
     }
 }

@@ -29,7 +29,10 @@ pub fn layer_norm_forward<E: Element>(
     beta: Option<&[E]>,
     y: &mut [E],
 ) -> RowStats<E> {
-    assert!(d > 0 && x.len() % d == 0 && y.len() == x.len(), "layer_norm_forward: bad sizes");
+    assert!(
+        d > 0 && x.len() % d == 0 && y.len() == x.len(),
+        "layer_norm_forward: bad sizes"
+    );
     let rows = x.len() / d;
     let mut stats = RowStats {
         mean: Vec::with_capacity(rows),
@@ -82,11 +85,17 @@ pub fn layer_norm_backward<E: Element>(
     gamma: Option<&[E]>,
     out: LayerNormGrads<'_, E>,
 ) {
-    assert!(x.len() == g.len() && x.len() == stats.mean.len() * d, "layer_norm_backward: bad sizes");
+    assert!(
+        x.len() == g.len() && x.len() == stats.mean.len() * d,
+        "layer_norm_backward: bad sizes"
+    );
     out.dgamma.fill(E::zero());
     out.dbeta.fill(E::zero());
     let dn = E::of_usize(d);
-    let rows = x.chunks_exact(d).zip(g.chunks_exact(d)).zip(out.dx.chunks_exact_mut(d));
+    let rows = x
+        .chunks_exact(d)
+        .zip(g.chunks_exact(d))
+        .zip(out.dx.chunks_exact_mut(d));
     for (r, ((xr, gr), dxr)) in rows.enumerate() {
         let (mean, inv_std) = (stats.mean[r], stats.inv_std[r]);
         let (mut s1, mut s2) = (E::zero(), E::zero());

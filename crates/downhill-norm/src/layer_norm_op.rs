@@ -26,8 +26,11 @@ impl<E: Element> CustomOp<E> for LayerNormOp<E> {
     ) -> downhill_autograd::Result<Vec<Option<Tensor<E>>>> {
         let x = inputs[0];
         let gamma = self.has_weight.then(|| inputs[1].as_slice());
-        let (mut dx, mut dgamma, mut dbeta) =
-            (Tensor::zeros(x.shape()), vec![E::zero(); self.d], vec![E::zero(); self.d]);
+        let (mut dx, mut dgamma, mut dbeta) = (
+            Tensor::zeros(x.shape()),
+            vec![E::zero(); self.d],
+            vec![E::zero(); self.d],
+        );
         layer_norm_backward(
             x.as_slice(),
             grad_output.as_slice(),

@@ -54,14 +54,20 @@ impl Standardizer {
     pub fn fit<E: Element>(scaling: Scaling, train: &Tensor<E>) -> Result<Self> {
         let (rows, cols) = check_matrix("Standardizer::fit", train)?;
         if rows == 0 {
-            return Err(NormError::Empty { op: "Standardizer::fit" });
+            return Err(NormError::Empty {
+                op: "Standardizer::fit",
+            });
         }
         let x: Vec<f64> = train.as_slice().iter().map(|v| v.as_f64()).collect();
         let (mean, std, min, max) = column_stats(&x, cols);
         let (shift, scale, rotation) = match scaling {
             Scaling::Standard => (mean, std, None),
             Scaling::MinMax => {
-                let range = min.iter().zip(&max).map(|(lo, hi)| divisor(hi - lo)).collect();
+                let range = min
+                    .iter()
+                    .zip(&max)
+                    .map(|(lo, hi)| divisor(hi - lo))
+                    .collect();
                 (min, range, None)
             }
             Scaling::PcaWhitening => {
@@ -69,7 +75,12 @@ impl Standardizer {
                 (mean, scale, Some(u))
             }
         };
-        Ok(Self { scaling, shift, scale, rotation })
+        Ok(Self {
+            scaling,
+            shift,
+            scale,
+            rotation,
+        })
     }
 
     /// Applies the fitted transform to `x` (`[rows, features]`).
@@ -191,7 +202,9 @@ fn column_stats(x: &[f64], cols: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f6
     }
     mean.iter_mut().for_each(|m| *m /= rows);
     for row in x.chunks_exact(cols) {
-        row.iter().enumerate().for_each(|(j, &v)| var[j] += (v - mean[j]).powi(2));
+        row.iter()
+            .enumerate()
+            .for_each(|(j, &v)| var[j] += (v - mean[j]).powi(2));
     }
     let mut std = Vec::with_capacity(cols);
     for j in 0..cols {
@@ -206,5 +219,8 @@ fn column_stats(x: &[f64], cols: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f6
 }
 
 fn to_tensor<E: Element>(shape: &[usize], data: Vec<f64>) -> Result<Tensor<E>> {
-    Ok(Tensor::from_vec(shape, data.into_iter().map(E::of).collect())?)
+    Ok(Tensor::from_vec(
+        shape,
+        data.into_iter().map(E::of).collect(),
+    )?)
 }

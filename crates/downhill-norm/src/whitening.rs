@@ -11,7 +11,10 @@ pub(crate) fn pca_whitening(x: &[f64], mean: &[f64], cols: usize) -> (Vec<f64>, 
     let mut cov = vec![0.0; cols * cols];
     let mut centred = vec![0.0; cols];
     for row in x.chunks_exact(cols) {
-        centred.iter_mut().zip(row.iter().zip(mean)).for_each(|(c, (v, m))| *c = v - m);
+        centred
+            .iter_mut()
+            .zip(row.iter().zip(mean))
+            .for_each(|(c, (v, m))| *c = v - m);
         for i in 0..cols {
             for j in i..cols {
                 cov[i * cols + j] += centred[i] * centred[j];
@@ -29,7 +32,13 @@ pub(crate) fn pca_whitening(x: &[f64], mean: &[f64], cols: usize) -> (Vec<f64>, 
     let scale = eig
         .values
         .iter()
-        .map(|&l| if l > 1e-12 * top { divisor(l.sqrt()) } else { 1.0 })
+        .map(|&l| {
+            if l > 1e-12 * top {
+                divisor(l.sqrt())
+            } else {
+                1.0
+            }
+        })
         .collect();
     (eig.vectors, scale)
 }
@@ -42,7 +51,13 @@ pub(crate) fn rotate_rows(x: &[f64], u: &[f64], cols: usize, inverse: bool) -> V
             *o = xrow
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| v * if inverse { u[k * cols + i] } else { u[i * cols + k] })
+                .map(|(i, &v)| {
+                    v * if inverse {
+                        u[k * cols + i]
+                    } else {
+                        u[i * cols + k]
+                    }
+                })
                 .sum();
         }
     }
