@@ -95,8 +95,10 @@ impl MaxNorm {
 
     fn shrink<'a, E: Element>(&self, unit: impl Iterator<Item = &'a mut E>, norm: f64) {
         if norm > self.max_norm {
-            let factor = E::of(self.max_norm / norm);
-            unit.for_each(|x| *x = *x * factor);
+            // Normalize first, then scale: x/‖w‖ is correctly rounded, so a row already at an
+            // exact multiple of the radius lands on it.
+            let c = self.max_norm;
+            unit.for_each(|x| *x = E::of(x.as_f64() / norm * c));
         }
     }
 }

@@ -109,7 +109,11 @@ impl Dropout {
 
     /// Draws a training mask of multipliers: each element is 0 with probability `p`, otherwise
     /// [`Dropout::train_scale`].
-    pub fn sample_mask<E: Element, R: Rng + ?Sized>(&self, shape: &[usize], rng: &mut R) -> Tensor<E> {
+    pub fn sample_mask<E: Element, R: Rng + ?Sized>(
+        &self,
+        shape: &[usize],
+        rng: &mut R,
+    ) -> Tensor<E> {
         let mut mask = Tensor::zeros(shape);
         let keep = E::of(self.train_scale());
         for m in mask.as_mut_slice() {

@@ -1,7 +1,7 @@
 //! Early stopping: stop when a validation metric has not improved for `patience` epochs.
 
-use crate::error::non_negative;
 use crate::Result;
+use crate::error::non_negative;
 
 /// Whether a smaller or a larger metric is better.
 #[derive(

@@ -146,7 +146,10 @@ impl Penalty {
             return Err(RegError::InvalidShape {
                 op: "penalty",
                 shape: grad.shape().to_vec(),
-                reason: format!("gradient shape differs from the parameter's {:?}", w.shape()),
+                reason: format!(
+                    "gradient shape differs from the parameter's {:?}",
+                    w.shape()
+                ),
             });
         }
         let (l1, l2) = self.strengths();

@@ -62,7 +62,10 @@ impl Penalty {
         let mut total = 0.0;
         for p in store.iter() {
             if filter.selects(&p.name, p.value.shape()) {
-                total += self.value(&p.value).map_err(|e| rename(e, &p.name))?.as_f64();
+                total += self
+                    .value(&p.value)
+                    .map_err(|e| rename(e, &p.name))?
+                    .as_f64();
             }
         }
         Ok(total)

@@ -49,7 +49,11 @@ impl PenaltyTransform {
 
     /// Penalizes the parameters, listed by `(name, shape)` in optimizer order, that `filter`
     /// selects.
-    pub fn from_filter(penalty: Penalty, filter: &ParamFilter, params: &[(&str, &[usize])]) -> Self {
+    pub fn from_filter(
+        penalty: Penalty,
+        filter: &ParamFilter,
+        params: &[(&str, &[usize])],
+    ) -> Self {
         let mask = params.iter().map(|(n, s)| filter.selects(n, s)).collect();
         Self {
             penalty,
@@ -59,7 +63,9 @@ impl PenaltyTransform {
 
     /// Whether parameter `i` is penalized.
     pub fn selects(&self, i: usize) -> bool {
-        self.mask.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(false))
+        self.mask
+            .as_ref()
+            .is_none_or(|m| m.get(i).copied().unwrap_or(false))
     }
 
     /// Adds the penalty's gradient to `grads[i]` for every selected `params[i]`.

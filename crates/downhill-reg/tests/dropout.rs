@@ -19,7 +19,7 @@ fn gradient_check_with_a_fixed_mask() {
     check_gradients(&[("x", x)], GradCheckOptions::default(), |tape, v| {
         let y = d.forward_with_mask(tape, v[0], mask.clone())?;
         let sq = tape.mul(y, y)?; // a nonlinear loss so the gradient depends on x
-        Ok(tape.sum(sq)?)
+        tape.sum(sq)
     })
     .unwrap();
 }
@@ -34,7 +34,7 @@ fn backward_reuses_the_forward_mask() {
     tape.backward(s).unwrap();
     let out = tape.value(y).unwrap().clone();
     assert_eq!(tape.grad(x).unwrap().unwrap(), &out); // ∂Σ(m⊙x)/∂x = m, with x = 1
-    assert!(out.as_slice().iter().any(|&v| v == 0.0) && out.as_slice().iter().any(|&v| v == 2.0));
+    assert!(out.as_slice().contains(&0.0) && out.as_slice().contains(&2.0));
 }
 
 #[test]
@@ -75,9 +75,13 @@ fn slide_form_equals_inverted_in_expectation() {
     let slide = Dropout::with_scaling(p, DropoutScaling::AtTest).unwrap();
     let inverted = Dropout::new(p).unwrap();
     let y_slide = slide.forward_tensor(&x, Mode::Train, &mut rng(5)).unwrap();
-    let y_inv = inverted.forward_tensor(&x, Mode::Train, &mut rng(5)).unwrap();
+    let y_inv = inverted
+        .forward_tensor(&x, Mode::Train, &mut rng(5))
+        .unwrap();
     let test_slide = slide.forward_tensor(&x, Mode::Eval, &mut rng(5)).unwrap();
-    let test_inv = inverted.forward_tensor(&x, Mode::Eval, &mut rng(5)).unwrap();
+    let test_inv = inverted
+        .forward_tensor(&x, Mode::Eval, &mut rng(5))
+        .unwrap();
     let (m_slide, se_slide) = mean_and_se(&y_slide);
     let (m_inv, se_inv) = mean_and_se(&y_inv);
     assert!((m_slide - test_slide.as_slice()[0]).abs() < 5.0 * se_slide);
@@ -88,23 +92,46 @@ fn slide_form_equals_inverted_in_expectation() {
     // On the tape the slide's eval is a scale, the inverted one is the input itself.
     let mut tape = Tape::<f64>::new();
     let v = tape.input(x.clone());
-    assert_eq!(inverted.forward(&mut tape, v, Mode::Eval, &mut rng(0)).unwrap(), v);
-    let s = slide.forward(&mut tape, v, Mode::Eval, &mut rng(0)).unwrap();
+    assert_eq!(
+        inverted
+            .forward(&mut tape, v, Mode::Eval, &mut rng(0))
+            .unwrap(),
+        v
+    );
+    let s = slide
+        .forward(&mut tape, v, Mode::Eval, &mut rng(0))
+        .unwrap();
     assert_eq!(tape.value(s).unwrap(), &test_slide);
 }
 
 #[test]
 fn p_one_gives_zeros_not_nan_and_p_zero_is_identity() {
     let x = Tensor::<f32>::full(&[1000], 3.0);
-    let y = Dropout::new(1.0).unwrap().forward_tensor(&x, Mode::Train, &mut rng(6)).unwrap();
+    let y = Dropout::new(1.0)
+        .unwrap()
+        .forward_tensor(&x, Mode::Train, &mut rng(6))
+        .unwrap();
     assert!(y.as_slice().iter().all(|&v| v == 0.0));
     let mut tape = Tape::<f32>::new();
     let v = tape.input(x.clone());
-    let y = Dropout::new(1.0).unwrap().forward(&mut tape, v, Mode::Train, &mut rng(6)).unwrap();
+    let y = Dropout::new(1.0)
+        .unwrap()
+        .forward(&mut tape, v, Mode::Train, &mut rng(6))
+        .unwrap();
     let s = tape.sum(y).unwrap();
     tape.backward(s).unwrap();
-    assert!(tape.grad(v).unwrap().unwrap().as_slice().iter().all(|&g| g == 0.0));
-    let y = Dropout::new(0.0).unwrap().forward_tensor(&x, Mode::Train, &mut rng(6)).unwrap();
+    assert!(
+        tape.grad(v)
+            .unwrap()
+            .unwrap()
+            .as_slice()
+            .iter()
+            .all(|&g| g == 0.0)
+    );
+    let y = Dropout::new(0.0)
+        .unwrap()
+        .forward_tensor(&x, Mode::Train, &mut rng(6))
+        .unwrap();
     assert_eq!(y, x);
 }
 
@@ -121,7 +148,10 @@ fn seeded_masks_repeat_exactly() {
 #[test]
 fn bad_p_is_an_error() {
     for p in [-0.1, 1.0001, f64::NAN, f64::INFINITY] {
-        assert!(matches!(Dropout::new(p), Err(RegError::InvalidHyperparameter { name: "p", .. })));
+        assert!(matches!(
+            Dropout::new(p),
+            Err(RegError::InvalidHyperparameter { name: "p", .. })
+        ));
     }
     let d: Dropout = serde_json::from_str(r#"{"p": 2.0}"#).unwrap();
     let x = Tensor::<f64>::ones(&[2]);
@@ -129,7 +159,12 @@ fn bad_p_is_an_error() {
     let mut tape = Tape::<f64>::new();
     let v = tape.input(x);
     assert!(d.forward(&mut tape, v, Mode::Eval, &mut rng(0)).is_err());
-    assert!(Dropout::new(0.5).unwrap().forward_with_mask(&mut tape, v, Tensor::ones(&[3])).is_err());
+    assert!(
+        Dropout::new(0.5)
+            .unwrap()
+            .forward_with_mask(&mut tape, v, Tensor::ones(&[3]))
+            .is_err()
+    );
 }
 
 #[test]
@@ -137,7 +172,10 @@ fn dropout_serde_defaults_to_inverted() {
     let d: Dropout = serde_json::from_str(r#"{"p": 0.25}"#).unwrap();
     assert_eq!(d, Dropout::new(0.25).unwrap());
     let s = Dropout::with_scaling(0.5, DropoutScaling::AtTest).unwrap();
-    assert_eq!(serde_json::from_str::<Dropout>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
+    assert_eq!(
+        serde_json::from_str::<Dropout>(&serde_json::to_string(&s).unwrap()).unwrap(),
+        s
+    );
 }
 
 #[test]
@@ -148,10 +186,16 @@ fn gaussian_noise_statistics_and_modes() {
     let mut x = Tensor::<f64>::full(&[n], 1.0);
     noise.apply(&mut x, Mode::Train, &mut rng(9)).unwrap();
     let (mean, se) = mean_and_se(&x);
-    assert!((mean - 1.0).abs() < 5.0 * sigma / (n as f64).sqrt(), "{mean}");
+    assert!(
+        (mean - 1.0).abs() < 5.0 * sigma / (n as f64).sqrt(),
+        "{mean}"
+    );
     let sd = se * (n as f64).sqrt();
     // The standard error of a sample standard deviation is about σ/√(2n).
-    assert!((sd - sigma).abs() < 5.0 * sigma / (2.0 * n as f64).sqrt(), "{sd}");
+    assert!(
+        (sd - sigma).abs() < 5.0 * sigma / (2.0 * n as f64).sqrt(),
+        "{sd}"
+    );
     let mut y = Tensor::<f64>::full(&[10], 1.0);
     noise.apply(&mut y, Mode::Eval, &mut rng(9)).unwrap();
     assert_eq!(y, Tensor::full(&[10], 1.0));
@@ -162,13 +206,20 @@ fn gaussian_noise_on_the_tape_passes_the_gradient_through() {
     let noise = GaussianNoise::new(0.1).unwrap();
     let mut tape = Tape::<f64>::new();
     let x = tape.input(Tensor::from_vec(&[3], vec![1.0, 2.0, 3.0]).unwrap());
-    let y = noise.forward(&mut tape, x, Mode::Train, &mut rng(10)).unwrap();
+    let y = noise
+        .forward(&mut tape, x, Mode::Train, &mut rng(10))
+        .unwrap();
     let diff = tape.value(y).unwrap().sub(tape.value(x).unwrap()).unwrap();
     assert!(diff.as_slice().iter().all(|&d| d != 0.0 && d.abs() < 1.0));
     let s = tape.sum(y).unwrap();
     tape.backward(s).unwrap();
     assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[1.0; 3]);
-    assert_eq!(noise.forward(&mut tape, x, Mode::Eval, &mut rng(10)).unwrap(), x);
+    assert_eq!(
+        noise
+            .forward(&mut tape, x, Mode::Eval, &mut rng(10))
+            .unwrap(),
+        x
+    );
     // Seeded noise repeats exactly.
     let a: Tensor<f32> = noise.sample(&[50], &mut rng(11));
     assert_eq!(a, noise.sample(&[50], &mut rng(11)));
@@ -179,7 +230,10 @@ fn negative_noise_std_is_an_error() {
     assert!(GaussianNoise::new(-1.0).is_err());
     assert!(GaussianNoise::new(f64::NAN).is_err());
     let bad = GaussianNoise { std: -1.0 };
-    assert!(bad.apply(&mut Tensor::<f64>::ones(&[1]), Mode::Train, &mut rng(0)).is_err());
+    assert!(
+        bad.apply(&mut Tensor::<f64>::ones(&[1]), Mode::Train, &mut rng(0))
+            .is_err()
+    );
 }
 
 #[test]

@@ -29,7 +29,10 @@ fn values_by_hand() {
 #[test]
 fn gradients_by_hand_with_l1_subgradient_zero_at_zero() {
     let w = t(&[3], &[2.0, 0.0, -1.0]);
-    let g = Penalty::elastic_net(0.5, 0.25).unwrap().gradient(&w).unwrap();
+    let g = Penalty::elastic_net(0.5, 0.25)
+        .unwrap()
+        .gradient(&w)
+        .unwrap();
     assert_eq!(g.as_slice(), &[0.5 + 1.0, 0.0, -0.5 - 0.5]);
     // The tape's abs has the same subgradient at 0.
     let mut tape = Tape::<f64>::new();
@@ -61,13 +64,19 @@ fn loss_term_equals_value_and_gradient() {
         assert!((value - p.value(&w).unwrap()).abs() < 1e-12, "{p:?}");
         tape.backward(r).unwrap();
         let g = tape.grad(v).unwrap().unwrap();
-        assert!(g.max_abs_diff(&p.gradient(&w).unwrap()).unwrap() < 1e-12, "{p:?}");
+        assert!(
+            g.max_abs_diff(&p.gradient(&w).unwrap()).unwrap() < 1e-12,
+            "{p:?}"
+        );
     }
 }
 
 fn away_from_zero() -> impl Strategy<Value = Vec<f64>> {
-    prop::collection::vec((0.05f64..3.0, any::<bool>()), 6)
-        .prop_map(|v| v.into_iter().map(|(x, neg)| if neg { -x } else { x }).collect())
+    prop::collection::vec((0.05f64..3.0, any::<bool>()), 6).prop_map(|v| {
+        v.into_iter()
+            .map(|(x, neg)| if neg { -x } else { x })
+            .collect()
+    })
 }
 
 proptest! {
@@ -110,16 +119,33 @@ fn store() -> ParamStore<f64> {
 fn loss_over_params_penalizes_only_selected() {
     let mut tape = Tape::with_params(store());
     let p = Penalty::l2(0.5).unwrap();
-    let r = p.loss_over_params(&mut tape, &ParamFilter::default()).unwrap();
+    let r = p
+        .loss_over_params(&mut tape, &ParamFilter::default())
+        .unwrap();
     // 0.5·(4·4) + 0.5·(2·1)
     assert_eq!(tape.value(r).unwrap().item().unwrap(), 9.0);
     tape.backward(r).unwrap();
-    let grads: Vec<_> = tape.params().iter().map(|p| (p.has_grad, p.grad.as_slice()[0])).collect();
-    assert_eq!(grads, [(true, 2.0), (false, 0.0), (false, 0.0), (true, -1.0)]);
-    assert_eq!(p.value_over_params(tape.params(), &ParamFilter::default()).unwrap(), 9.0);
-    let all = p.value_over_params(tape.params(), &ParamFilter::All).unwrap();
+    let grads: Vec<_> = tape
+        .params()
+        .iter()
+        .map(|p| (p.has_grad, p.grad.as_slice()[0]))
+        .collect();
+    assert_eq!(
+        grads,
+        [(true, 2.0), (false, 0.0), (false, 0.0), (true, -1.0)]
+    );
+    assert_eq!(
+        p.value_over_params(tape.params(), &ParamFilter::default())
+            .unwrap(),
+        9.0
+    );
+    let all = p
+        .value_over_params(tape.params(), &ParamFilter::All)
+        .unwrap();
     assert_eq!(all, 9.0 + 0.5 * 18.0 + 0.5 * 32.0);
-    let named = p.value_over_params(tape.params(), &ParamFilter::names(["0.bias"])).unwrap();
+    let named = p
+        .value_over_params(tape.params(), &ParamFilter::names(["0.bias"]))
+        .unwrap();
     assert_eq!(named, 9.0);
 }
 
@@ -139,8 +165,14 @@ fn add_gradients_to_params_marks_and_accumulates() {
     s.iter_mut().next().unwrap().grad.fill(1.0);
     s.iter_mut().next().unwrap().has_grad = true;
     let filter = ParamFilter::predicate(|name, _| name.starts_with('0'));
-    Penalty::l2(0.25).unwrap().add_gradients_to_params(&mut s, &filter).unwrap();
-    let p: Vec<_> = s.iter().map(|p| (p.has_grad, p.grad.as_slice()[0])).collect();
+    Penalty::l2(0.25)
+        .unwrap()
+        .add_gradients_to_params(&mut s, &filter)
+        .unwrap();
+    let p: Vec<_> = s
+        .iter()
+        .map(|p| (p.has_grad, p.grad.as_slice()[0]))
+        .collect();
     assert_eq!(p, [(true, 2.0), (true, 1.5), (false, 0.0), (false, 0.0)]);
 }
 
@@ -149,11 +181,19 @@ fn transform_and_apply_to_grads() {
     let (w, b) = (Tensor::full(&[2, 2], 2.0), Tensor::full(&[2], -1.0));
     let (mut gw, mut gb) = (Tensor::<f64>::full(&[2, 2], 1.0), Tensor::full(&[2], 1.0));
     let p = Penalty::elastic_net(0.5, 0.25).unwrap();
-    PenaltyTransform::new(p).apply_to_grads(&[&w, &b], &mut [&mut gw, &mut gb]).unwrap();
+    PenaltyTransform::new(p)
+        .apply_to_grads(&[&w, &b], &mut [&mut gw, &mut gb])
+        .unwrap();
     assert_eq!(gw.as_slice(), &[2.5; 4]);
     assert_eq!(gb.as_slice(), &[0.0; 2]);
-    let bad = PenaltyTransform { penalty: p, mask: Some(vec![true]) };
-    assert!(bad.apply_to_grads(&[&w, &b], &mut [&mut gw, &mut gb]).is_err());
+    let bad = PenaltyTransform {
+        penalty: p,
+        mask: Some(vec![true]),
+    };
+    assert!(
+        bad.apply_to_grads(&[&w, &b], &mut [&mut gw, &mut gb])
+            .is_err()
+    );
     assert!(p.apply_to_grads(&[&w], &mut [&mut gw, &mut gb]).is_err());
     assert!(p.apply_to_grads(&[&w], &mut [&mut gb]).is_err());
     assert_eq!(gw.as_slice(), &[2.5; 4]);
@@ -161,7 +201,10 @@ fn transform_and_apply_to_grads() {
 
 #[test]
 fn negative_or_nan_strengths_are_errors() {
-    assert!(matches!(Penalty::l2(-0.1), Err(RegError::InvalidHyperparameter { name: "lambda", .. })));
+    assert!(matches!(
+        Penalty::l2(-0.1),
+        Err(RegError::InvalidHyperparameter { name: "lambda", .. })
+    ));
     assert!(Penalty::l1(f64::NAN).is_err());
     assert!(Penalty::elastic_net(0.1, -1.0).is_err());
     assert!(Penalty::elastic_net(-0.1, 1.0).is_err());
@@ -184,11 +227,16 @@ fn nan_parameters_are_errors_and_leave_state_untouched() {
 
     let mut s = store();
     s.iter_mut().last().unwrap().value.as_mut_slice()[0] = f64::NAN;
-    let err = p.add_gradients_to_params(&mut s, &ParamFilter::default()).unwrap_err();
+    let err = p
+        .add_gradients_to_params(&mut s, &ParamFilter::default())
+        .unwrap_err();
     assert!(err.to_string().contains("2.weight"), "{err}");
     assert!(s.iter().all(|p| !p.has_grad));
     let mut tape = Tape::with_params(s);
-    assert!(p.loss_over_params(&mut tape, &ParamFilter::default()).is_err());
+    assert!(
+        p.loss_over_params(&mut tape, &ParamFilter::default())
+            .is_err()
+    );
 }
 
 #[test]
@@ -205,5 +253,8 @@ fn serde_round_trip() {
 fn works_in_f32() {
     let w = Tensor::<f32>::from_vec(&[2], vec![1.0, -2.0]).unwrap();
     assert_eq!(Penalty::l2(0.5).unwrap().value(&w).unwrap(), 2.5);
-    assert_eq!(Penalty::l2(0.5).unwrap().gradient(&w).unwrap().as_slice(), &[1.0, -2.0]);
+    assert_eq!(
+        Penalty::l2(0.5).unwrap().gradient(&w).unwrap().as_slice(),
+        &[1.0, -2.0]
+    );
 }

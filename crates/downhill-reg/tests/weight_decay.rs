@@ -15,7 +15,13 @@ struct Adam {
 
 impl Adam {
     fn new(lr: f64, decoupled_wd: f64, n: usize) -> Self {
-        Self { lr, wd: decoupled_wd, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Self {
+            lr,
+            wd: decoupled_wd,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
 
     fn step(&mut self, w: &mut Tensor<f64>, g: &Tensor<f64>) {
@@ -77,8 +83,14 @@ fn under_adam_an_l2_penalty_is_not_decoupled_weight_decay() {
     let moved_l2: Vec<f64> = l2.0.sub(&start()).unwrap().into_vec();
     let moved_w: Vec<f64> = adamw.0.sub(&start()).unwrap().into_vec();
     for (i, &x) in start().as_slice().iter().enumerate() {
-        assert!((moved_l2[i].abs() - lr).abs() < 1e-6, "L2 under Adam moves every weight by lr");
-        assert!((moved_w[i] + lr * wd * x).abs() < 1e-12, "AdamW shrinks proportionally");
+        assert!(
+            (moved_l2[i].abs() - lr).abs() < 1e-6,
+            "L2 under Adam moves every weight by lr"
+        );
+        assert!(
+            (moved_w[i] + lr * wd * x).abs() < 1e-12,
+            "AdamW shrinks proportionally"
+        );
     }
     // The large weight (100): decoupled decay moves it 10x more than the L2 penalty does;
     // the small one (0.1): the L2 penalty moves it 100x more.

@@ -78,7 +78,9 @@ impl ImageShape {
                 "{f} features hold {} images of this shape; expected exactly one per row",
                 f / self.len()
             ))),
-            _ => Err(err("expected a batch [N, C, H, W] or [N, C·H·W]".to_string())),
+            _ => Err(err(
+                "expected a batch [N, C, H, W] or [N, C·H·W]".to_string()
+            )),
         }
     }
 }

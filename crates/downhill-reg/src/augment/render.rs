@@ -79,7 +79,9 @@ fn grayscale<E: Element>(data: &[E], image: ImageShape) -> Vec<u8> {
         .chunks_exact(image.len())
         .flat_map(|img| {
             (0..plane).map(move |p| {
-                let s: f64 = (0..image.channels).map(|c| img[c * plane + p].as_f64()).sum();
+                let s: f64 = (0..image.channels)
+                    .map(|c| img[c * plane + p].as_f64())
+                    .sum();
                 s / image.channels as f64
             })
         })
