@@ -47,7 +47,7 @@ mod tensor;
 pub use element::Element;
 pub use error::{Result, TensorError};
 pub use ndarray;
-pub use ops::activation::{sigmoid, softplus};
+pub use ops::activation::{sigmoid, sigmoid_grad, softplus, tanh_grad};
 pub use ops::broadcast::broadcast_shape;
 pub use ops::matmul::Transpose;
 pub use ops::reduce::reduced_shape;

@@ -60,7 +60,7 @@ impl<E: Element> Tensor<E> {
     /// # Errors
     /// [`TensorError::LengthMismatch`] when `data.len()` is not the product of `shape`.
     pub fn from_vec(shape: &[usize], data: Vec<E>) -> Result<Self> {
-        let expected: usize = shape.iter().product();
+        let expected = checked_len("from_vec", shape)?;
         if data.len() != expected {
             return Err(TensorError::LengthMismatch {
                 op: "from_vec",
@@ -161,8 +161,13 @@ impl<E: Element> Tensor<E> {
 
     /// Unwraps into the row-major element buffer.
     pub fn into_vec(self) -> Vec<E> {
-        let (v, offset) = self.data.into_raw_vec_and_offset();
-        debug_assert!(offset.unwrap_or(0) == 0);
+        let len = self.len();
+        // An array wrapped by `from_array` may be a contiguous window of a larger buffer (e.g.
+        // after `slice_collapse`): keep only the window.
+        let (mut v, offset) = self.data.into_raw_vec_and_offset();
+        let offset = if len == 0 { 0 } else { offset.unwrap_or(0) };
+        v.truncate(offset + len);
+        v.drain(..offset);
         v
     }
 
@@ -191,7 +196,7 @@ impl<E: Element> Tensor<E> {
     /// # Errors
     /// [`TensorError::LengthMismatch`] when the element counts differ.
     pub fn reshape(self, shape: &[usize]) -> Result<Self> {
-        let expected: usize = shape.iter().product();
+        let expected = checked_len("reshape", shape)?;
         if expected != self.len() {
             return Err(TensorError::LengthMismatch {
                 op: "reshape",
@@ -277,6 +282,15 @@ impl<E: Element> Tensor<E> {
             .zip(other.as_slice())
             .fold(E::zero(), |m, (&a, &b)| m.max((a - b).abs())))
     }
+}
+
+/// The element count of `shape`, or an error when it overflows `isize` (which ndarray requires).
+fn checked_len(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(|| TensorError::invalid_shape(op, shape, "the element count overflows"))
 }
 
 impl<E: Element, D: ndarray::Dimension> From<ndarray::Array<E, D>> for Tensor<E> {

@@ -21,6 +21,30 @@ pub fn sigmoid<E: Element>(x: E) -> E {
     }
 }
 
+/// Derivative of the sigmoid at one value, `σ'(x) = σ(x)·σ(−x)`.
+///
+/// ```text
+/// σ'(x) = σ(x)(1 − σ(x)) = σ(x)·σ(−x)
+/// ```
+/// The second form never subtracts two numbers close to 1, so it keeps full relative precision
+/// in the tails (`σ(x)(1 − σ(x))` loses all digits of `1 − σ(x)` for `x ≳ 37` in f64).
+#[inline]
+pub fn sigmoid_grad<E: Element>(x: E) -> E {
+    sigmoid(x) * sigmoid(-x)
+}
+
+/// Derivative of tanh at one value, `1 − tanh²(x) = sech²(x)`, computed as
+/// `4e^{−2|x|}/(1 + e^{−2|x|})²`.
+///
+/// `1 − tanh²(x)` evaluated literally is 0 once `tanh(x)` rounds to ±1 (`|x| ≳ 19` in f64), while
+/// the true derivative is `≈ 4e^{−2|x|}`; this form keeps full relative precision everywhere.
+#[inline]
+pub fn tanh_grad<E: Element>(x: E) -> E {
+    let e = (-E::two() * x.abs()).exp();
+    let d = E::one() + e;
+    E::of(4.0) * e / (d * d)
+}
+
 /// Softplus of one value, stable: `x + log1p(e^{−x})` for `x > 0`, `log1p(eˣ)` otherwise.
 ///
 /// ```text
@@ -48,12 +72,10 @@ impl<E: Element> Tensor<E> {
         self.map_inplace(sigmoid)
     }
 
-    /// Derivative of the sigmoid at `x`: `σ'(x) = σ(x)(1 − σ(x))`.
+    /// Derivative of the sigmoid at `x`: `σ'(x) = σ(x)(1 − σ(x))`, computed as `σ(x)·σ(−x)`
+    /// (see [`sigmoid_grad`]).
     pub fn sigmoid_grad(&self) -> Self {
-        self.map(|x| {
-            let s = sigmoid(x);
-            s * (E::one() - s)
-        })
+        self.map(sigmoid_grad)
     }
 
     /// Hyperbolic tangent, elementwise (saturates to ±1, never NaN for finite input).
@@ -66,12 +88,9 @@ impl<E: Element> Tensor<E> {
         self.map_inplace(|x| x.tanh())
     }
 
-    /// Derivative of tanh at `x`: `1 − tanh²(x)`.
+    /// Derivative of tanh at `x`: `1 − tanh²(x)`, computed stably (see [`tanh_grad`]).
     pub fn tanh_grad(&self) -> Self {
-        self.map(|x| {
-            let t = x.tanh();
-            E::one() - t * t
-        })
+        self.map(tanh_grad)
     }
 
     /// Rectified linear unit `max(0, x)`, elementwise.

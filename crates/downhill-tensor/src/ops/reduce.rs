@@ -42,11 +42,16 @@ impl<E: Element> Tensor<E> {
         f: impl Fn(ndarray::ArrayViewD<'_, E>, Axis) -> ArrayD<E>,
     ) -> Result<Self> {
         let axes = check_axes(op, self.shape(), axes)?;
-        let mut acc = self.array().clone();
-        for &ax in axes.iter().rev() {
+        let out_shape = reduced_shape(self.shape(), &axes, keepdims);
+        // Reduce the highest axis first, so the remaining axis numbers stay valid; the first
+        // reduction reads the tensor in place (no copy of the input).
+        let Some((&last, rest)) = axes.split_last() else {
+            return self.reshaped(&out_shape);
+        };
+        let mut acc = f(self.view(), Axis(last));
+        for &ax in rest.iter().rev() {
             acc = f(acc.view(), Axis(ax));
         }
-        let out_shape = reduced_shape(self.shape(), &axes, keepdims);
         Tensor::from_array(acc).reshape(&out_shape)
     }
 

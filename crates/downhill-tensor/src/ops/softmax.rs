@@ -31,12 +31,15 @@ fn for_each_lane<E: Element>(t: &mut Tensor<E>, axis: usize, mut f: impl FnMut(&
     }
 }
 
-/// In place: `lane ← lane − max(lane) − log Σ exp(lane − max)` (the log-softmax of the lane).
+/// In place: `lane ← (lane − max(lane)) − log Σ exp(lane − max)` (the log-softmax of the lane).
+///
+/// The shift is subtracted first: forming `max + log Σ` would round the small log-sum to the
+/// grid of the large maximum (in f32 at logits of 1000, `ln 2` would come out as `0.69312`).
 fn log_softmax_lane<E: Element>(lane: &mut [E]) {
     let m = lane.iter().fold(E::neg_infinity(), |m, &x| m.max(x));
     let s: E = lane.iter().map(|&x| (x - m).exp()).sum();
-    let lse = m + s.ln();
-    lane.iter_mut().for_each(|x| *x = *x - lse);
+    let ln_s = s.ln();
+    lane.iter_mut().for_each(|x| *x = (*x - m) - ln_s);
 }
 
 fn softmax_lane<E: Element>(lane: &mut [E]) {
@@ -66,7 +69,7 @@ impl<E: Element> Tensor<E> {
         Ok(out)
     }
 
-    /// Log-softmax along `axis`, computed as `x − m − log Σ e^{x−m}` (exact for ±1000).
+    /// Log-softmax along `axis`, computed as `(x − m) − log Σ e^{x−m}` (exact for ±1000).
     ///
     /// # Errors
     /// [`TensorError::AxisOutOfRange`] for an axis `>= ndim`.
@@ -87,7 +90,8 @@ impl<E: Element> Tensor<E> {
     ///
     /// # Errors
     /// [`TensorError::InvalidShape`] unless the logits are 2-D with at least one class;
-    /// [`TensorError::LengthMismatch`] when there is not one label per row;
+    /// [`TensorError::ShapeMismatch`] (logits shape against the labels' length) when there is not
+    /// one label per row;
     /// [`TensorError::IndexOutOfRange`] for a label `>= C`.
     pub fn softmax_cross_entropy(&self, labels: &[usize]) -> Result<(Vec<E>, Self)> {
         if self.ndim() != 2 || self.shape()[1] == 0 {
@@ -99,12 +103,12 @@ impl<E: Element> Tensor<E> {
         }
         let (n, c) = (self.shape()[0], self.shape()[1]);
         if labels.len() != n {
-            return Err(TensorError::LengthMismatch {
-                op: "softmax_cross_entropy (labels)",
-                shape: vec![n],
-                len: labels.len(),
-                expected: n,
-            });
+            return Err(TensorError::mismatch(
+                "softmax_cross_entropy",
+                self.shape(),
+                &[labels.len()],
+                "expected one label per row of the logits",
+            ));
         }
         if let Some((position, &index)) = labels.iter().enumerate().find(|&(_, &y)| y >= c) {
             return Err(TensorError::IndexOutOfRange {
