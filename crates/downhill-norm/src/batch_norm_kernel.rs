@@ -31,27 +31,45 @@ impl<E: Element> ChannelStats<E> {
     }
 }
 
-/// Adds `f(x)` of every element into its channel's accumulator.
+/// Adds `x − shift_c` (`squared == false`) or `(x − shift_c)²` into channel `c`'s accumulator.
+/// Zipped iterators without indexing, so the `[N, C]` loop vectorizes across channels.
 fn accumulate<E: Element>(
     x: &[E],
     layout: ChannelLayout,
+    shift: &[E],
+    squared: bool,
     acc: &mut [E],
-    f: impl Fn(E, usize) -> E,
 ) {
     let (c, inner) = (layout.channels, layout.inner);
     if inner == 1 {
         for row in x.chunks_exact(c) {
-            for (ch, (a, &v)) in acc.iter_mut().zip(row).enumerate() {
-                *a = *a + f(v, ch);
+            let it = acc.iter_mut().zip(row).zip(shift);
+            if squared {
+                it.for_each(|((a, &v), &m)| *a = *a + (v - m) * (v - m));
+            } else {
+                it.for_each(|((a, &v), &m)| *a = *a + (v - m));
             }
         }
     } else {
         for (k, block) in x.chunks_exact(inner).enumerate() {
-            let ch = k % c;
-            let s: E = block.iter().map(|&v| f(v, ch)).sum();
+            let (ch, m) = (k % c, shift[k % c]);
+            let s = if squared {
+                block_sum(block.iter().map(|&v| (v - m) * (v - m)))
+            } else {
+                block_sum(block.iter().map(|&v| v - m))
+            };
             acc[ch] = acc[ch] + s;
         }
     }
+}
+
+/// A sum with four independent accumulators (shorter dependency chains, vectorizable).
+fn block_sum<E: Element>(values: impl Iterator<Item = E>) -> E {
+    let mut acc = [E::zero(); 4];
+    for (k, v) in values.enumerate() {
+        acc[k & 3] = acc[k & 3] + v;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Batch statistics of `x` (training mode), in two passes (mean, then centred squares) for
@@ -66,39 +84,35 @@ fn accumulate<E: Element>(
 pub fn channel_stats<E: Element>(x: &[E], layout: ChannelLayout, eps: E) -> ChannelStats<E> {
     assert_eq!(x.len(), layout.len(), "channel_stats: layout does not fit");
     let m = E::of_usize(layout.per_channel());
-    let mut mean = vec![E::zero(); layout.channels];
-    accumulate(x, layout, &mut mean, |v, _| v);
+    let zero = vec![E::zero(); layout.channels];
+    let mut mean = zero.clone();
+    accumulate(x, layout, &zero, false, &mut mean);
     mean.iter_mut().for_each(|v| *v = *v / m);
-    let mut var = vec![E::zero(); layout.channels];
-    accumulate(x, layout, &mut var, |v, ch| {
-        let d = v - mean[ch];
-        d * d
-    });
+    let mut var = zero;
+    accumulate(x, layout, &mean, true, &mut var);
     var.iter_mut().for_each(|v| *v = *v / m);
     let inv_std = var.iter().map(|&v| E::one() / (v + eps).sqrt()).collect();
     ChannelStats { mean, var, inv_std }
 }
 
-/// Applies `y = f(x, c)` elementwise, where `c` is the element's channel.
-fn map_channels<E: Element>(
-    x: &[E],
-    layout: ChannelLayout,
-    out: &mut [E],
-    f: impl Fn(E, usize) -> E,
-) {
+/// `y = (x − μ_c)·scale_c + shift_c` elementwise.
+fn affine_map<E: Element>(x: &[E], layout: ChannelLayout, k: [&[E]; 3], out: &mut [E]) {
     let (c, inner) = (layout.channels, layout.inner);
+    let [mean, scale, shift] = k;
     if inner == 1 {
         for (orow, xrow) in out.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
-            for (ch, (o, &v)) in orow.iter_mut().zip(xrow).enumerate() {
-                *o = f(v, ch);
+            let coefs = mean.iter().zip(scale.iter().zip(shift));
+            for ((o, &v), (&m, (&a, &b))) in orow.iter_mut().zip(xrow).zip(coefs) {
+                *o = (v - m) * a + b;
             }
         }
     } else {
         let blocks = out.chunks_exact_mut(inner).zip(x.chunks_exact(inner));
         for (k, (oblock, xblock)) in blocks.enumerate() {
             let ch = k % c;
+            let (m, a, b) = (mean[ch], scale[ch], shift[ch]);
             for (o, &v) in oblock.iter_mut().zip(xblock) {
-                *o = f(v, ch);
+                *o = (v - m) * a + b;
             }
         }
     }
@@ -127,8 +141,7 @@ pub fn batch_norm_normalize<E: Element>(
     };
     let zero = vec![E::zero(); layout.channels];
     let shift = beta.unwrap_or(&zero);
-    let mean = &stats.mean;
-    map_channels(x, layout, y, |v, ch| (v - mean[ch]) * scale[ch] + shift[ch]);
+    affine_map(x, layout, [&stats.mean, &scale, shift], y);
 }
 
 /// Where [`batch_norm_backward`] writes its gradients (each overwritten, not accumulated).
@@ -209,23 +222,18 @@ fn sums_g_gxc<E: Element>(
     let (c, inner) = (layout.channels, layout.inner);
     if inner == 1 {
         for (xrow, grow) in x.chunks_exact(c).zip(g.chunks_exact(c)) {
-            let it = sg.iter_mut().zip(sgx.iter_mut()).zip(xrow.iter().zip(grow));
-            for (ch, ((a, b), (&xv, &gv))) in it.enumerate() {
+            let acc = sg.iter_mut().zip(sgx.iter_mut());
+            for ((a, b), ((&xv, &gv), &m)) in acc.zip(xrow.iter().zip(grow).zip(mean)) {
                 *a = *a + gv;
-                *b = *b + gv * (xv - mean[ch]);
+                *b = *b + gv * (xv - m);
             }
         }
     } else {
         let blocks = x.chunks_exact(inner).zip(g.chunks_exact(inner));
         for (k, (xb, gb)) in blocks.enumerate() {
-            let ch = k % c;
-            let (mut a, mut b) = (E::zero(), E::zero());
-            for (&xv, &gv) in xb.iter().zip(gb) {
-                a = a + gv;
-                b = b + gv * (xv - mean[ch]);
-            }
-            sg[ch] = sg[ch] + a;
-            sgx[ch] = sgx[ch] + b;
+            let (ch, m) = (k % c, mean[k % c]);
+            sg[ch] = sg[ch] + block_sum(gb.iter().copied());
+            sgx[ch] = sgx[ch] + block_sum(xb.iter().zip(gb).map(|(&xv, &gv)| gv * (xv - m)));
         }
     }
 }
