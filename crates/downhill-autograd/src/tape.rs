@@ -263,12 +263,22 @@ impl<E: Element> Tape<E> {
     }
 
     fn run_backward(&mut self, root: usize, seed: Tensor<E>) -> Result<()> {
-        self.grads.clear();
+        // Input leaves keep (and accumulate into) the gradients of earlier backward passes on
+        // this recording, as PyTorch's `.grad`; anything else left over (from a pass that
+        // stopped on an error) is dropped.
         self.grads.resize_with(self.nodes.len(), || None);
+        for (slot, node) in self.grads.iter_mut().zip(&self.nodes) {
+            if !matches!(node.op, Op::Leaf) {
+                *slot = None;
+            }
+        }
         if !self.nodes[root].requires_grad {
             return Ok(());
         }
-        self.grads[root] = Some(seed);
+        match &mut self.grads[root] {
+            Some(existing) => existing.add_assign(&seed)?,
+            slot @ None => *slot = Some(seed),
+        }
         for i in (0..=root).rev() {
             let Some(g) = self.grads[i].take() else {
                 continue;

@@ -1,14 +1,14 @@
 //! The lecture's nonlinearities, recorded on the tape.
 //!
 //! ```text
-//! σ:        ∂x = g·σ(x)(1 − σ(x))        (computed from the saved output)
-//! tanh:     ∂x = g·(1 − tanh²(x))        (from the saved output)
+//! σ:        ∂x = g·σ(x)(1 − σ(x))        (computed as σ(x)·σ(−x): exact in the tails)
+//! tanh:     ∂x = g·(1 − tanh²(x))        (computed as sech²(x): exact in the tails)
 //! relu:     ∂x = g·[x > 0]
 //! leaky:    ∂x = g·(x > 0 ? 1 : slope)
 //! softplus: ∂x = g·σ(x)
 //! ```
 
-use downhill_tensor::{Element, Tensor, sigmoid};
+use downhill_tensor::{Element, Tensor, sigmoid, sigmoid_grad, tanh_grad};
 
 use crate::op::{Ctx, Op};
 use crate::{Result, Tape, Var};
@@ -85,18 +85,19 @@ pub(crate) fn activation_backward<E: Element>(
     kind: &ActKind<E>,
     mut g: Tensor<E>,
 ) -> Result<()> {
+    let _ = out;
     let x = ctx.val(a).as_slice();
-    let y = ctx.val(out).as_slice();
     let gs = g.as_mut_slice();
     match *kind {
+        // From the input, not the saved output: `1 − y` cancels to 0 once y rounds to 1.
         ActKind::Sigmoid => gs
             .iter_mut()
-            .zip(y)
-            .for_each(|(g, &s)| *g = *g * s * (E::one() - s)),
+            .zip(x)
+            .for_each(|(g, &x)| *g = *g * sigmoid_grad(x)),
         ActKind::Tanh => gs
             .iter_mut()
-            .zip(y)
-            .for_each(|(g, &t)| *g = *g * (E::one() - t * t)),
+            .zip(x)
+            .for_each(|(g, &x)| *g = *g * tanh_grad(x)),
         ActKind::Relu => gs.iter_mut().zip(x).for_each(|(g, &x)| {
             if x <= E::zero() {
                 *g = E::zero()

@@ -41,6 +41,16 @@ impl<E: Element> Tape<E> {
     pub fn linear(&mut self, x: Var, w: Var, b: Option<Var>) -> Result<Var> {
         let (xi, wi) = (self.check(x, "linear")?, self.check(w, "linear")?);
         let bi = b.map(|b| self.check(b, "linear")).transpose()?;
+        let (xs, ws) = (self.val(xi).shape(), self.val(wi).shape());
+        if xs.len() != 2 || ws.len() != 2 || xs[1] != ws[1] {
+            return Err(TensorError::ShapeMismatch {
+                op: "linear",
+                lhs: xs.to_vec(),
+                rhs: ws.to_vec(),
+                detail: ": expected an input [N, in] and a weight [out, in]".into(),
+            }
+            .into());
+        }
         let mut y = self.val(xi).matmul_t(No, self.val(wi), Yes)?;
         if let Some(bi) = bi {
             let bias = self.val(bi);

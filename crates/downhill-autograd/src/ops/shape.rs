@@ -64,11 +64,11 @@ impl<E: Element> Tape<E> {
     /// # Errors
     /// A value that is not 2-D; a wrong-tape or stale handle.
     pub fn transpose(&mut self, a: Var) -> Result<Var> {
-        let nd = self.value(a)?.ndim();
-        if nd != 2 {
+        let i = self.check(a, "transpose")?;
+        if self.val(i).ndim() != 2 {
             return Err(TensorError::InvalidShape {
                 op: "transpose",
-                shape: self.value(a)?.shape().to_vec(),
+                shape: self.val(i).shape().to_vec(),
                 reason: "expected a 2-D matrix (use permute for more axes)".into(),
             }
             .into());

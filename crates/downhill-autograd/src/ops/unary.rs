@@ -133,9 +133,12 @@ pub(crate) fn unary_backward<E: Element>(
         UnaryKind::Exp => zip.for_each(|(g, (_, &y))| *g = *g * y),
         UnaryKind::Ln => zip.for_each(|(g, (&x, _))| *g = *g / x),
         UnaryKind::Sqrt => zip.for_each(|(g, (_, &y))| *g = *g / (E::two() * y)),
+        // x⁰ is constant: its gradient is 0 everywhere, also at x = 0 where p·x^{p−1} = 0·∞.
+        UnaryKind::Powi(0) => zip.for_each(|(g, _)| *g = E::zero()),
         UnaryKind::Powi(n) => {
             zip.for_each(|(g, (&x, _))| *g = *g * E::of(n as f64) * x.powi(n - 1))
         }
+        UnaryKind::Powf(p) if p == E::zero() => zip.for_each(|(g, _)| *g = E::zero()),
         UnaryKind::Powf(p) => zip.for_each(|(g, (&x, _))| *g = *g * p * x.powf(p - E::one())),
         UnaryKind::Abs => zip.for_each(|(g, (&x, _))| *g = *g * sign(x)),
         UnaryKind::Sign => zip.for_each(|(g, _)| *g = E::zero()),
