@@ -20,7 +20,10 @@ fn tensor_norm<E: Element>(t: &Tensor<E>, p: f64) -> f64 {
 
 /// The total norm of order `p` over all tensors: the norm of the per-tensor norms, as
 /// `torch.nn.utils.get_total_norm` computes it.
-pub(crate) fn total_norm<'a, E: Element>(tensors: impl Iterator<Item = &'a Tensor<E>>, p: f64) -> f64 {
+pub(crate) fn total_norm<'a, E: Element>(
+    tensors: impl Iterator<Item = &'a Tensor<E>>,
+    p: f64,
+) -> f64 {
     let norms = tensors.map(|t| tensor_norm(t, p));
     if p == f64::INFINITY {
         norms.fold(0.0, f64::max)
@@ -42,11 +45,19 @@ pub(crate) fn clip_coefficient<'a, E: Element>(
 ) -> Result<(f64, f64), OptimError> {
     crate::error::non_negative("clip_grad_norm", "max_norm", max_norm)?;
     if norm_type.is_nan() || norm_type <= 0.0 {
-        return Err(OptimError::hyper("clip_grad_norm", "norm_type", norm_type, "must be > 0 (or infinity)"));
+        return Err(OptimError::hyper(
+            "clip_grad_norm",
+            "norm_type",
+            norm_type,
+            "must be > 0 (or infinity)",
+        ));
     }
     let total = total_norm(tensors, norm_type);
     if error_if_nonfinite && !total.is_finite() {
-        return Err(OptimError::NonFiniteNorm { norm_type, norm: total });
+        return Err(OptimError::NonFiniteNorm {
+            norm_type,
+            norm: total,
+        });
     }
     Ok(((max_norm / (total + 1e-6)).min(1.0), total))
 }
@@ -79,7 +90,12 @@ pub fn clip_grad_norm<E: Element>(
     norm_type: f64,
     error_if_nonfinite: bool,
 ) -> Result<f64, OptimError> {
-    let (coef, total) = clip_coefficient(grads.iter().map(|g| &**g), max_norm, norm_type, error_if_nonfinite)?;
+    let (coef, total) = clip_coefficient(
+        grads.iter().map(|g| &**g),
+        max_norm,
+        norm_type,
+        error_if_nonfinite,
+    )?;
     let c = E::of(coef);
     grads.iter_mut().for_each(|g| g.map_inplace(|v| v * c));
     Ok(total)
@@ -90,11 +106,21 @@ pub fn clip_grad_norm<E: Element>(
 ///
 /// # Errors
 /// A negative or NaN `clip_value`.
-pub fn clip_grad_value<E: Element>(grads: &mut [&mut Tensor<E>], clip_value: f64) -> Result<(), OptimError> {
+pub fn clip_grad_value<E: Element>(
+    grads: &mut [&mut Tensor<E>],
+    clip_value: f64,
+) -> Result<(), OptimError> {
     if clip_value.is_nan() || clip_value < 0.0 {
-        return Err(OptimError::hyper("clip_grad_value", "clip_value", clip_value, "must be ≥ 0"));
+        return Err(OptimError::hyper(
+            "clip_grad_value",
+            "clip_value",
+            clip_value,
+            "must be ≥ 0",
+        ));
     }
     let c = E::of(clip_value);
-    grads.iter_mut().for_each(|g| g.map_inplace(|v| v.max(-c).min(c)));
+    grads
+        .iter_mut()
+        .for_each(|g| g.map_inplace(|v| v.max(-c).min(c)));
     Ok(())
 }

@@ -32,7 +32,9 @@ pub enum OptimError {
         grad: Vec<usize>,
     },
     /// A parameter whose shape changed since the optimizer first saw it.
-    #[error("parameter {index}: shape {now:?} differs from the shape {before:?} the optimizer state was built for")]
+    #[error(
+        "parameter {index}: shape {now:?} differs from the shape {before:?} the optimizer state was built for"
+    )]
     ParamShapeChanged {
         /// Position of the parameter in the slice.
         index: usize,
@@ -82,7 +84,9 @@ pub enum OptimError {
         name: &'static str,
     },
     /// A total norm that is NaN or infinite when clipping was asked to reject it.
-    #[error("the total norm of order {norm_type} of the gradients is non-finite ({norm}), so it cannot be clipped")]
+    #[error(
+        "the total norm of order {norm_type} of the gradients is non-finite ({norm}), so it cannot be clipped"
+    )]
     NonFiniteNorm {
         /// The norm order.
         norm_type: f64,
@@ -103,22 +107,45 @@ pub enum OptimError {
 }
 
 impl OptimError {
-    pub(crate) fn hyper(optimizer: &'static str, name: &'static str, value: f64, reason: &'static str) -> Self {
-        OptimError::InvalidHyperparameter { optimizer, name, value, reason }
+    pub(crate) fn hyper(
+        optimizer: &'static str,
+        name: &'static str,
+        value: f64,
+        reason: &'static str,
+    ) -> Self {
+        OptimError::InvalidHyperparameter {
+            optimizer,
+            name,
+            value,
+            reason,
+        }
     }
 }
 
 /// Checks `value ≥ 0` (and not NaN).
-pub(crate) fn non_negative(opt: &'static str, name: &'static str, value: f64) -> Result<(), OptimError> {
+pub(crate) fn non_negative(
+    opt: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), OptimError> {
     if value >= 0.0 && value.is_finite() {
         Ok(())
     } else {
-        Err(OptimError::hyper(opt, name, value, "must be finite and ≥ 0"))
+        Err(OptimError::hyper(
+            opt,
+            name,
+            value,
+            "must be finite and ≥ 0",
+        ))
     }
 }
 
 /// Checks `0 ≤ value < 1`.
-pub(crate) fn unit_interval(opt: &'static str, name: &'static str, value: f64) -> Result<(), OptimError> {
+pub(crate) fn unit_interval(
+    opt: &'static str,
+    name: &'static str,
+    value: f64,
+) -> Result<(), OptimError> {
     if (0.0..1.0).contains(&value) {
         Ok(())
     } else {

@@ -59,8 +59,16 @@ pub trait Rule: Clone + Send + Sync + 'static {
     fn buffer_names(&self) -> Vec<&'static str>;
     /// The initial state of a parameter.
     fn init_slot<E: Element>(&self, value: &Tensor<E>) -> Slot<E> {
-        let bufs = self.buffer_names().iter().map(|_| Tensor::zeros(value.shape())).collect();
-        Slot { step: 0, scalar: 1.0, bufs }
+        let bufs = self
+            .buffer_names()
+            .iter()
+            .map(|_| Tensor::zeros(value.shape()))
+            .collect();
+        Slot {
+            step: 0,
+            scalar: 1.0,
+            bufs,
+        }
     }
     /// One update of one parameter; `slot.step` has already been incremented.
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]);
@@ -94,7 +102,12 @@ impl<E: Element, R: Rule> FusedOptimizer<E, R> {
             non_negative(R::NAME, "weight_decay", g.weight_decay)?;
             groups.push(g);
         }
-        Ok(Self { rule, groups, slots: Vec::new(), shapes: Vec::new() })
+        Ok(Self {
+            rule,
+            groups,
+            slots: Vec::new(),
+            shapes: Vec::new(),
+        })
     }
 
     /// The optimizer's hyperparameters.
@@ -114,20 +127,36 @@ impl<E: Element, R: Rule> FusedOptimizer<E, R> {
 
     fn group_mut(&mut self, group: usize) -> Result<&mut Group, OptimError> {
         let count = self.groups.len();
-        self.groups.get_mut(group).ok_or(OptimError::NoSuchGroup { group, count })
+        self.groups
+            .get_mut(group)
+            .ok_or(OptimError::NoSuchGroup { group, count })
     }
 
     fn check(&self, params: &[ParamMut<'_, E>]) -> Result<(), OptimError> {
         if !self.shapes.is_empty() && self.shapes.len() != params.len() {
-            return Err(OptimError::ParamCountChanged { before: self.shapes.len(), now: params.len() });
+            return Err(OptimError::ParamCountChanged {
+                before: self.shapes.len(),
+                now: params.len(),
+            });
         }
         for (index, p) in params.iter().enumerate() {
             if p.group >= self.groups.len() {
-                return Err(OptimError::NoSuchGroup { group: p.group, count: self.groups.len() });
+                return Err(OptimError::NoSuchGroup {
+                    group: p.group,
+                    count: self.groups.len(),
+                });
             }
-            if let Some(before) = self.shapes.get(index).filter(|s| s.as_slice() != p.value.shape()) {
+            if let Some(before) = self
+                .shapes
+                .get(index)
+                .filter(|s| s.as_slice() != p.value.shape())
+            {
                 let now = p.value.shape().to_vec();
-                return Err(OptimError::ParamShapeChanged { index, before: before.clone(), now });
+                return Err(OptimError::ParamShapeChanged {
+                    index,
+                    before: before.clone(),
+                    now,
+                });
             }
             if let Some(g) = p.grad.filter(|g| g.shape() != p.value.shape()) {
                 let (param, grad) = (p.value.shape().to_vec(), g.shape().to_vec());
@@ -150,7 +179,8 @@ impl<E: Element, R: Rule> Optimizer<E> for FusedOptimizer<E, R> {
             let slot = self.slots[i].get_or_insert_with(|| self.rule.init_slot(p.value));
             slot.step += 1;
             let group = self.groups[p.group];
-            self.rule.apply(&group, slot, p.value.as_mut_slice(), grad.as_slice());
+            self.rule
+                .apply(&group, slot, p.value.as_mut_slice(), grad.as_slice());
         }
         Ok(())
     }
@@ -170,7 +200,10 @@ impl<E: Element, R: Rule> Optimizer<E> for FusedOptimizer<E, R> {
     }
 
     fn momentum(&self, group: usize) -> Option<f64> {
-        self.rule.has_momentum().then(|| self.groups.get(group).map(|g| g.momentum)).flatten()
+        self.rule
+            .has_momentum()
+            .then(|| self.groups.get(group).map(|g| g.momentum))
+            .flatten()
     }
 
     fn set_momentum(&mut self, group: usize, m: f64) -> Result<(), OptimError> {

@@ -16,7 +16,9 @@ pub(crate) fn zip1<E: Copy + Send + Sync>(x: &mut [E], g: &[E], f: impl Fn(&mut 
     if x.len() < PAR_THRESHOLD {
         run(x, g);
     } else {
-        x.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)).for_each(|(x, g)| run(x, g));
+        x.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .for_each(|(x, g)| run(x, g));
     }
 }
 
@@ -76,7 +78,12 @@ pub(crate) fn zip4<E: Copy + Send + Sync>(
     f: impl Fn(&mut E, E, &mut E, &mut E, &mut E) + Sync,
 ) {
     let run = |x: &mut [E], g: &[E], a: &mut [E], b: &mut [E], c: &mut [E]| {
-        let it = x.iter_mut().zip(g).zip(a.iter_mut()).zip(b.iter_mut()).zip(c.iter_mut());
+        let it = x
+            .iter_mut()
+            .zip(g)
+            .zip(a.iter_mut())
+            .zip(b.iter_mut())
+            .zip(c.iter_mut());
         for ((((x, &g), a), b), c) in it {
             f(x, g, a, b, c);
         }
@@ -96,5 +103,9 @@ pub(crate) fn zip4<E: Copy + Send + Sync>(
 /// PyTorch's `lerp`: `a + w·(b − a)` for `w < ½`, else `b − (b − a)·(1 − w)`.
 #[inline(always)]
 pub(crate) fn lerp<E: downhill_tensor::Element>(a: E, b: E, w: E) -> E {
-    if w < E::half() { a + w * (b - a) } else { b - (b - a) * (E::one() - w) }
+    if w < E::half() {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (E::one() - w)
+    }
 }

@@ -19,7 +19,11 @@ pub struct ParamMut<'a, E: Element> {
 impl<'a, E: Element> ParamMut<'a, E> {
     /// A parameter of group 0 with a gradient.
     pub fn new(value: &'a mut Tensor<E>, grad: &'a Tensor<E>) -> Self {
-        Self { value, grad: Some(grad), group: 0 }
+        Self {
+            value,
+            grad: Some(grad),
+            group: 0,
+        }
     }
 }
 
@@ -74,12 +78,22 @@ pub trait Optimizer<E: Element>: Send {
     ///
     /// # Errors
     /// As [`Optimizer::step`], and when the two slices differ in length.
-    fn step_tensors(&mut self, params: &mut [Tensor<E>], grads: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn step_tensors(
+        &mut self,
+        params: &mut [Tensor<E>],
+        grads: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         if params.len() != grads.len() {
-            return Err(OptimError::ParamCountChanged { before: params.len(), now: grads.len() });
+            return Err(OptimError::ParamCountChanged {
+                before: params.len(),
+                now: grads.len(),
+            });
         }
-        let mut handles: Vec<ParamMut<'_, E>> =
-            params.iter_mut().zip(grads).map(|(value, g)| ParamMut::new(value, g)).collect();
+        let mut handles: Vec<ParamMut<'_, E>> = params
+            .iter_mut()
+            .zip(grads)
+            .map(|(value, g)| ParamMut::new(value, g))
+            .collect();
         self.step(&mut handles)
     }
 }

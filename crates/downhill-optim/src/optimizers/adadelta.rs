@@ -39,7 +39,14 @@ pub struct Adadelta {
 
 impl Default for Adadelta {
     fn default() -> Self {
-        Self { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0, maximize: false, groups: vec![] }
+        Self {
+            lr: 1.0,
+            rho: 0.9,
+            eps: 1e-6,
+            weight_decay: 0.0,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -56,7 +63,11 @@ impl Rule for Adadelta {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: 0.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: 0.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -71,9 +82,15 @@ impl Rule for Adadelta {
         let (neg_lr, wd, eps) = (E::of(-group.lr), E::of(group.weight_decay), E::of(self.eps));
         let (rho, one_rho) = (E::of(self.rho), E::of(1.0 - self.rho));
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let [v, u] = &mut slot.bufs[..] else { unreachable!("adadelta has two buffers") };
+        let [v, u] = &mut slot.bufs[..] else {
+            unreachable!("adadelta has two buffers")
+        };
         zip3(x, g, v.as_mut_slice(), u.as_mut_slice(), |x, g, v, u| {
-            let g = if wd != E::zero() { sign * g + wd * *x } else { sign * g };
+            let g = if wd != E::zero() {
+                sign * g + wd * *x
+            } else {
+                sign * g
+            };
             *v = *v * rho + one_rho * g * g;
             let delta = (*u + eps).sqrt() / (*v + eps).sqrt() * g;
             *u = *u * rho + one_rho * delta * delta;

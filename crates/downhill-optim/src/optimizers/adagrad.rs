@@ -39,7 +39,15 @@ pub struct Adagrad {
 
 impl Default for Adagrad {
     fn default() -> Self {
-        Self { lr: 1e-2, lr_decay: 0.0, weight_decay: 0.0, initial_accumulator_value: 0.0, eps: 1e-10, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-2,
+            lr_decay: 0.0,
+            weight_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: 1e-10,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -52,12 +60,20 @@ impl Rule for Adagrad {
         non_negative(Self::NAME, "lr", self.lr)?;
         non_negative(Self::NAME, "lr_decay", self.lr_decay)?;
         non_negative(Self::NAME, "weight_decay", self.weight_decay)?;
-        non_negative(Self::NAME, "initial_accumulator_value", self.initial_accumulator_value)?;
+        non_negative(
+            Self::NAME,
+            "initial_accumulator_value",
+            self.initial_accumulator_value,
+        )?;
         non_negative(Self::NAME, "eps", self.eps)
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: 0.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: 0.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -70,7 +86,11 @@ impl Rule for Adagrad {
 
     fn init_slot<E: Element>(&self, value: &Tensor<E>) -> Slot<E> {
         let sum = Tensor::full(value.shape(), E::of(self.initial_accumulator_value));
-        Slot { step: 0, scalar: 1.0, bufs: vec![sum] }
+        Slot {
+            step: 0,
+            scalar: 1.0,
+            bufs: vec![sum],
+        }
     }
 
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
@@ -78,7 +98,11 @@ impl Rule for Adagrad {
         let (neg_clr, wd, eps) = (E::of(-clr), E::of(group.weight_decay), E::of(self.eps));
         let sign = if self.maximize { -E::one() } else { E::one() };
         zip2(x, g, slot.bufs[0].as_mut_slice(), |x, g, s| {
-            let g = if wd != E::zero() { sign * g + wd * *x } else { sign * g };
+            let g = if wd != E::zero() {
+                sign * g + wd * *x
+            } else {
+                sign * g
+            };
             *s = *s + g * g;
             *x = *x + neg_clr * (g / (s.sqrt() + eps));
         });

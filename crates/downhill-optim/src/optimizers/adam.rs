@@ -70,7 +70,13 @@ impl Default for Adam {
 named_optimizer!(Adam, AdamOptimizer);
 
 /// Checks lr, betas, eps and weight decay of an Adam-family optimizer.
-pub(crate) fn validate_adam(name: &'static str, lr: f64, betas: (f64, f64), eps: f64, wd: f64) -> Result<(), OptimError> {
+pub(crate) fn validate_adam(
+    name: &'static str,
+    lr: f64,
+    betas: (f64, f64),
+    eps: f64,
+    wd: f64,
+) -> Result<(), OptimError> {
     non_negative(name, "lr", lr)?;
     unit_interval(name, "betas.0", betas.0)?;
     unit_interval(name, "betas.1", betas.1)?;
@@ -86,7 +92,11 @@ impl Rule for Adam {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -94,7 +104,11 @@ impl Rule for Adam {
     }
 
     fn buffer_names(&self) -> Vec<&'static str> {
-        if self.amsgrad { vec!["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] } else { vec!["exp_avg", "exp_avg_sq"] }
+        if self.amsgrad {
+            vec!["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+        } else {
+            vec!["exp_avg", "exp_avg_sq"]
+        }
     }
 
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
@@ -103,18 +117,38 @@ impl Rule for Adam {
 }
 
 /// The fused Adam update shared by [`Adam`] and [`AdamW`](crate::AdamW).
-pub(crate) fn adam_step<E: Element>(cfg: &Adam, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
+pub(crate) fn adam_step<E: Element>(
+    cfg: &Adam,
+    group: &Group,
+    slot: &mut Slot<E>,
+    x: &mut [E],
+    g: &[E],
+) {
     let t = slot.step as f64;
     let (b1, b2) = (group.momentum, cfg.betas.1);
     let step_size = group.lr / (1.0 - b1.powf(t));
     let bc2_sqrt = E::of((1.0 - b2.powf(t)).sqrt());
     let neg_step = E::of(-step_size);
     let (w1, b2e, w2, eps) = (E::of(1.0 - b1), E::of(b2), E::of(1.0 - b2), E::of(cfg.eps));
-    let wd = if cfg.decoupled_weight_decay { 0.0 } else { group.weight_decay };
+    let wd = if cfg.decoupled_weight_decay {
+        0.0
+    } else {
+        group.weight_decay
+    };
     let (wd, shrink) = (E::of(wd), E::of(1.0 - group.lr * group.weight_decay));
-    let shrink = if cfg.decoupled_weight_decay && group.weight_decay != 0.0 { shrink } else { E::one() };
+    let shrink = if cfg.decoupled_weight_decay && group.weight_decay != 0.0 {
+        shrink
+    } else {
+        E::one()
+    };
     let sign = if cfg.maximize { -E::one() } else { E::one() };
-    let grad = move |x: E, g: E| if wd != E::zero() { sign * g + wd * x } else { sign * g };
+    let grad = move |x: E, g: E| {
+        if wd != E::zero() {
+            sign * g + wd * x
+        } else {
+            sign * g
+        }
+    };
     match &mut slot.bufs[..] {
         [m, v] => zip3(x, g, m.as_mut_slice(), v.as_mut_slice(), |x, g, m, v| {
             let g = grad(*x, g);
@@ -123,14 +157,21 @@ pub(crate) fn adam_step<E: Element>(cfg: &Adam, group: &Group, slot: &mut Slot<E
             *v = *v * b2e + w2 * g * g;
             *x = *x + neg_step * (*m / (v.sqrt() / bc2_sqrt + eps));
         }),
-        [m, v, vmax] => zip4(x, g, m.as_mut_slice(), v.as_mut_slice(), vmax.as_mut_slice(), |x, g, m, v, vmax| {
-            let g = grad(*x, g);
-            *x = *x * shrink;
-            *m = lerp(*m, g, w1);
-            *v = *v * b2e + w2 * g * g;
-            *vmax = vmax.max(*v);
-            *x = *x + neg_step * (*m / (vmax.sqrt() / bc2_sqrt + eps));
-        }),
+        [m, v, vmax] => zip4(
+            x,
+            g,
+            m.as_mut_slice(),
+            v.as_mut_slice(),
+            vmax.as_mut_slice(),
+            |x, g, m, v, vmax| {
+                let g = grad(*x, g);
+                *x = *x * shrink;
+                *m = lerp(*m, g, w1);
+                *v = *v * b2e + w2 * g * g;
+                *vmax = vmax.max(*v);
+                *x = *x + neg_step * (*m / (vmax.sqrt() / bc2_sqrt + eps));
+            },
+        ),
         _ => unreachable!("adam has two or three buffers"),
     }
 }

@@ -36,7 +36,14 @@ pub struct Adamax {
 
 impl Default for Adamax {
     fn default() -> Self {
-        Self { lr: 2e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, maximize: false, groups: vec![] }
+        Self {
+            lr: 2e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -50,7 +57,11 @@ impl Rule for Adamax {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -64,11 +75,22 @@ impl Rule for Adamax {
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
         let b1 = group.momentum;
         let neg_clr = E::of(-(group.lr / (1.0 - b1.powf(slot.step as f64))));
-        let (w1, b2, eps, wd) = (E::of(1.0 - b1), E::of(self.betas.1), E::of(self.eps), E::of(group.weight_decay));
+        let (w1, b2, eps, wd) = (
+            E::of(1.0 - b1),
+            E::of(self.betas.1),
+            E::of(self.eps),
+            E::of(group.weight_decay),
+        );
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let [m, u] = &mut slot.bufs[..] else { unreachable!("adamax has two buffers") };
+        let [m, u] = &mut slot.bufs[..] else {
+            unreachable!("adamax has two buffers")
+        };
         zip3(x, g, m.as_mut_slice(), u.as_mut_slice(), |x, g, m, u| {
-            let g = if wd != E::zero() { sign * g + wd * *x } else { sign * g };
+            let g = if wd != E::zero() {
+                sign * g + wd * *x
+            } else {
+                sign * g
+            };
             *m = lerp(*m, g, w1);
             *u = (*u * b2).max(g.abs() + eps);
             *x = *x + neg_clr * (*m / *u);

@@ -38,7 +38,15 @@ pub struct AdamW {
 
 impl Default for AdamW {
     fn default() -> Self {
-        Self { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 1e-2, amsgrad: false, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 1e-2,
+            amsgrad: false,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -67,7 +75,11 @@ impl Rule for AdamW {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {

@@ -39,7 +39,14 @@ pub struct Lamb {
 
 impl Default for Lamb {
     fn default() -> Self {
-        Self { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-6, weight_decay: 0.0, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-6,
+            weight_decay: 0.0,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -54,7 +61,11 @@ impl Rule for Lamb {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -72,7 +83,9 @@ impl Rule for Lamb {
         let (b1, w1, b2, w2) = (E::of(b1), E::of(1.0 - b1), E::of(b2), E::of(1.0 - b2));
         let (eps, wd) = (E::of(self.eps), E::of(group.weight_decay));
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let [m, v] = &mut slot.bufs[..] else { unreachable!("lamb has two buffers") };
+        let [m, v] = &mut slot.bufs[..] else {
+            unreachable!("lamb has two buffers")
+        };
         let (m, v) = (m.as_mut_slice(), v.as_mut_slice());
         let update = |x: E, m: E, v: E| (m / bc1) / ((v / bc2).sqrt() + eps) + wd * x;
         let (mut xx, mut uu) = (E::zero(), E::zero());
@@ -85,7 +98,11 @@ impl Rule for Lamb {
             uu = uu + u * u;
         }
         let (xn, un) = (xx.sqrt(), uu.sqrt());
-        let ratio = if xn == E::zero() || un == E::zero() { E::one() } else { xn / un };
+        let ratio = if xn == E::zero() || un == E::zero() {
+            E::one()
+        } else {
+            xn / un
+        };
         let neg = E::of(-group.lr) * ratio;
         for ((x, &m), &v) in x.iter_mut().zip(m.iter()).zip(v.iter()) {
             *x = *x + update(*x, m, v) * neg;

@@ -37,7 +37,13 @@ pub struct Lion {
 
 impl Default for Lion {
     fn default() -> Self {
-        Self { lr: 1e-4, betas: (0.9, 0.99), weight_decay: 1e-3, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-4,
+            betas: (0.9, 0.99),
+            weight_decay: 1e-3,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -52,7 +58,11 @@ impl Rule for Lion {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {

@@ -66,7 +66,11 @@ impl Rule for NAdam {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -88,12 +92,26 @@ impl Rule for NAdam {
         let bc2 = E::of(1.0 - b2.powf(t));
         let (w1, b2e, w2, eps) = (E::of(1.0 - b1), E::of(b2), E::of(1.0 - b2), E::of(self.eps));
         let decoupled = self.decoupled_weight_decay && group.weight_decay != 0.0;
-        let shrink = if decoupled { E::of(1.0 - lr * group.weight_decay) } else { E::one() };
-        let wd = if decoupled { E::zero() } else { E::of(group.weight_decay) };
+        let shrink = if decoupled {
+            E::of(1.0 - lr * group.weight_decay)
+        } else {
+            E::one()
+        };
+        let wd = if decoupled {
+            E::zero()
+        } else {
+            E::of(group.weight_decay)
+        };
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let [m, v] = &mut slot.bufs[..] else { unreachable!("nadam has two buffers") };
+        let [m, v] = &mut slot.bufs[..] else {
+            unreachable!("nadam has two buffers")
+        };
         zip3(x, g, m.as_mut_slice(), v.as_mut_slice(), |x, g, m, v| {
-            let g = if wd != E::zero() { sign * g + wd * *x } else { sign * g };
+            let g = if wd != E::zero() {
+                sign * g + wd * *x
+            } else {
+                sign * g
+            };
             *x = *x * shrink;
             *m = lerp(*m, g, w1);
             *v = *v * b2e + w2 * g * g;

@@ -39,7 +39,15 @@ pub struct RAdam {
 
 impl Default for RAdam {
     fn default() -> Self {
-        Self { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, decoupled_weight_decay: false, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            decoupled_weight_decay: false,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -53,7 +61,11 @@ impl Rule for RAdam {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.betas.0 }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.betas.0,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -70,26 +82,43 @@ impl Rule for RAdam {
         let (bc1, bc2) = (1.0 - b1.powf(t), 1.0 - b2.powf(t));
         let rho_inf = 2.0 / (1.0 - b2) - 1.0;
         let rho_t = rho_inf - 2.0 * t * b2.powf(t) / bc2;
-        let rect = (rho_t > 5.0)
-            .then(|| ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)).sqrt());
+        let rect = (rho_t > 5.0).then(|| {
+            ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+                .sqrt()
+        });
         let (bc1, lre, bc2_sqrt) = (E::of(bc1), E::of(lr), E::of(bc2.sqrt()));
         let (w1, b2e, w2, eps) = (E::of(1.0 - b1), E::of(b2), E::of(1.0 - b2), E::of(self.eps));
         let decoupled = self.decoupled_weight_decay && group.weight_decay != 0.0;
-        let shrink = if decoupled { E::of(1.0 - lr * group.weight_decay) } else { E::one() };
-        let wd = if decoupled { E::zero() } else { E::of(group.weight_decay) };
+        let shrink = if decoupled {
+            E::of(1.0 - lr * group.weight_decay)
+        } else {
+            E::one()
+        };
+        let wd = if decoupled {
+            E::zero()
+        } else {
+            E::of(group.weight_decay)
+        };
         let sign = if self.maximize { -E::one() } else { E::one() };
         let rect = rect.map(E::of);
-        let [m, v] = &mut slot.bufs[..] else { unreachable!("radam has two buffers") };
+        let [m, v] = &mut slot.bufs[..] else {
+            unreachable!("radam has two buffers")
+        };
         zip3(x, g, m.as_mut_slice(), v.as_mut_slice(), |x, g, m, v| {
-            let g = if wd != E::zero() { sign * g + wd * *x } else { sign * g };
+            let g = if wd != E::zero() {
+                sign * g + wd * *x
+            } else {
+                sign * g
+            };
             *x = *x * shrink;
             *m = lerp(*m, g, w1);
             *v = *v * b2e + w2 * g * g;
             let m_hat = *m / bc1;
-            *x = *x - match rect {
-                Some(r) => m_hat * lre * (bc2_sqrt / (v.sqrt() + eps)) * r,
-                None => m_hat * lre,
-            };
+            *x = *x
+                - match rect {
+                    Some(r) => m_hat * lre * (bc2_sqrt / (v.sqrt() + eps)) * r,
+                    None => m_hat * lre,
+                };
         });
     }
 }

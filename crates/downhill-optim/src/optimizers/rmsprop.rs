@@ -43,7 +43,16 @@ pub struct RmsProp {
 
 impl Default for RmsProp {
     fn default() -> Self {
-        Self { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-2,
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            centered: false,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -61,7 +70,11 @@ impl Rule for RmsProp {
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.momentum }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.momentum,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -81,34 +94,53 @@ impl Rule for RmsProp {
 
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
         let (neg_lr, wd, eps) = (E::of(-group.lr), E::of(group.weight_decay), E::of(self.eps));
-        let (a, one_a, mu) = (E::of(self.alpha), E::of(1.0 - self.alpha), E::of(group.momentum));
+        let (a, one_a, mu) = (
+            E::of(self.alpha),
+            E::of(1.0 - self.alpha),
+            E::of(group.momentum),
+        );
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let grad = move |x: E, g: E| if wd != E::zero() { sign * g + wd * x } else { sign * g };
+        let grad = move |x: E, g: E| {
+            if wd != E::zero() {
+                sign * g + wd * x
+            } else {
+                sign * g
+            }
+        };
         match &mut slot.bufs[..] {
             [v] => zip2(x, g, v.as_mut_slice(), |x, g, v| {
                 let g = grad(*x, g);
                 *v = *v * a + one_a * g * g;
                 *x = *x + neg_lr * (g / (v.sqrt() + eps));
             }),
-            [v, b] if self.momentum > 0.0 => zip3(x, g, v.as_mut_slice(), b.as_mut_slice(), |x, g, v, b| {
-                let g = grad(*x, g);
-                *v = *v * a + one_a * g * g;
-                *b = *b * mu + g / (v.sqrt() + eps);
-                *x = *x + neg_lr * *b;
-            }),
+            [v, b] if self.momentum > 0.0 => {
+                zip3(x, g, v.as_mut_slice(), b.as_mut_slice(), |x, g, v, b| {
+                    let g = grad(*x, g);
+                    *v = *v * a + one_a * g * g;
+                    *b = *b * mu + g / (v.sqrt() + eps);
+                    *x = *x + neg_lr * *b;
+                })
+            }
             [v, c] => zip3(x, g, v.as_mut_slice(), c.as_mut_slice(), |x, g, v, c| {
                 let g = grad(*x, g);
                 *v = *v * a + one_a * g * g;
                 *c = lerp(*c, g, one_a);
                 *x = *x + neg_lr * (g / ((*v - *c * *c).sqrt() + eps));
             }),
-            [v, b, c] => zip4(x, g, v.as_mut_slice(), b.as_mut_slice(), c.as_mut_slice(), |x, g, v, b, c| {
-                let g = grad(*x, g);
-                *v = *v * a + one_a * g * g;
-                *c = lerp(*c, g, one_a);
-                *b = *b * mu + g / ((*v - *c * *c).sqrt() + eps);
-                *x = *x + neg_lr * *b;
-            }),
+            [v, b, c] => zip4(
+                x,
+                g,
+                v.as_mut_slice(),
+                b.as_mut_slice(),
+                c.as_mut_slice(),
+                |x, g, v, b, c| {
+                    let g = grad(*x, g);
+                    *v = *v * a + one_a * g * g;
+                    *c = lerp(*c, g, one_a);
+                    *b = *b * mu + g / ((*v - *c * *c).sqrt() + eps);
+                    *x = *x + neg_lr * *b;
+                },
+            ),
             _ => unreachable!("rmsprop has one to three buffers"),
         }
     }

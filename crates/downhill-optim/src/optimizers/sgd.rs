@@ -41,7 +41,15 @@ pub struct Sgd {
 
 impl Default for Sgd {
     fn default() -> Self {
-        Self { lr: 1e-3, momentum: 0.0, dampening: 0.0, nesterov: false, weight_decay: 0.0, maximize: false, groups: vec![] }
+        Self {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            maximize: false,
+            groups: vec![],
+        }
     }
 }
 
@@ -56,14 +64,27 @@ impl Rule for Sgd {
         non_negative(Self::NAME, "dampening", self.dampening)?;
         non_negative(Self::NAME, "weight_decay", self.weight_decay)?;
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
-            let (name, value) = if self.momentum <= 0.0 { ("momentum", self.momentum) } else { ("dampening", self.dampening) };
-            return Err(OptimError::hyper(Self::NAME, name, value, "Nesterov momentum requires momentum > 0 and dampening = 0"));
+            let (name, value) = if self.momentum <= 0.0 {
+                ("momentum", self.momentum)
+            } else {
+                ("dampening", self.dampening)
+            };
+            return Err(OptimError::hyper(
+                Self::NAME,
+                name,
+                value,
+                "Nesterov momentum requires momentum > 0 and dampening = 0",
+            ));
         }
         Ok(())
     }
 
     fn default_group(&self) -> Group {
-        Group { lr: self.lr, weight_decay: self.weight_decay, momentum: self.momentum }
+        Group {
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            momentum: self.momentum,
+        }
     }
 
     fn has_momentum(&self) -> bool {
@@ -71,13 +92,23 @@ impl Rule for Sgd {
     }
 
     fn buffer_names(&self) -> Vec<&'static str> {
-        if self.momentum != 0.0 { vec!["momentum_buffer"] } else { vec![] }
+        if self.momentum != 0.0 {
+            vec!["momentum_buffer"]
+        } else {
+            vec![]
+        }
     }
 
     fn apply<E: Element>(&self, group: &Group, slot: &mut Slot<E>, x: &mut [E], g: &[E]) {
         let (neg_lr, wd) = (E::of(-group.lr), E::of(group.weight_decay));
         let sign = if self.maximize { -E::one() } else { E::one() };
-        let decayed = move |x: E, g: E| if wd != E::zero() { sign * g + wd * x } else { sign * g };
+        let decayed = move |x: E, g: E| {
+            if wd != E::zero() {
+                sign * g + wd * x
+            } else {
+                sign * g
+            }
+        };
         if group.momentum == 0.0 || slot.bufs.is_empty() {
             zip1(x, g, |x, g| *x = *x + neg_lr * decayed(*x, g));
             return;

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::schedule::one_cycle::OneCycleOptions;
 use crate::{
-    CosineAnnealingLr, CosineAnnealingWarmRestarts, ExponentialLr, LinearLr, MultiStepLr, OneCycleLr, OptimError,
-    Optimizer, PlateauMode, ReduceLrOnPlateau, Scheduler, SequentialLr, StepLr, ThresholdMode,
+    CosineAnnealingLr, CosineAnnealingWarmRestarts, ExponentialLr, LinearLr, MultiStepLr,
+    OneCycleLr, OptimError, Optimizer, PlateauMode, ReduceLrOnPlateau, Scheduler, SequentialLr,
+    StepLr, ThresholdMode,
 };
 
 /// The schedule names [`ScheduleConfig`] accepts in its `"name"` tag.
@@ -54,19 +55,37 @@ fn five() -> u64 {
 pub enum ScheduleConfig {
     /// [`StepLr`].
     #[serde(rename = "steplr")]
-    StepLr { step_size: u64, #[serde(default = "default_gamma")] gamma: f64 },
+    StepLr {
+        step_size: u64,
+        #[serde(default = "default_gamma")]
+        gamma: f64,
+    },
     /// [`MultiStepLr`].
     #[serde(rename = "multisteplr")]
-    MultiStepLr { milestones: Vec<u64>, #[serde(default = "default_gamma")] gamma: f64 },
+    MultiStepLr {
+        milestones: Vec<u64>,
+        #[serde(default = "default_gamma")]
+        gamma: f64,
+    },
     /// [`ExponentialLr`].
     #[serde(rename = "exponentiallr")]
     ExponentialLr { gamma: f64 },
     /// [`CosineAnnealingLr`].
     #[serde(rename = "cosineannealinglr")]
-    CosineAnnealingLr { t_max: u64, #[serde(default)] eta_min: f64 },
+    CosineAnnealingLr {
+        t_max: u64,
+        #[serde(default)]
+        eta_min: f64,
+    },
     /// [`CosineAnnealingWarmRestarts`].
     #[serde(rename = "cosineannealingwarmrestarts")]
-    CosineAnnealingWarmRestarts { t_0: u64, #[serde(default = "one_u")] t_mult: u64, #[serde(default)] eta_min: f64 },
+    CosineAnnealingWarmRestarts {
+        t_0: u64,
+        #[serde(default = "one_u")]
+        t_mult: u64,
+        #[serde(default)]
+        eta_min: f64,
+    },
     /// [`LinearLr`].
     #[serde(rename = "linearlr")]
     LinearLr {
@@ -79,13 +98,26 @@ pub enum ScheduleConfig {
     },
     /// [`OneCycleLr`].
     #[serde(rename = "onecyclelr")]
-    OneCycleLr { max_lr: Vec<f64>, total_steps: u64, #[serde(default, flatten)] options: OneCycleOptions },
+    OneCycleLr {
+        max_lr: Vec<f64>,
+        total_steps: u64,
+        #[serde(default, flatten)]
+        options: OneCycleOptions,
+    },
     /// [`ReduceLrOnPlateau`].
     #[serde(rename = "reducelronplateau")]
-    ReduceLrOnPlateau { #[serde(default)] mode: PlateauMode, #[serde(flatten)] settings: PlateauSettings },
+    ReduceLrOnPlateau {
+        #[serde(default)]
+        mode: PlateauMode,
+        #[serde(flatten)]
+        settings: PlateauSettings,
+    },
     /// [`SequentialLr`].
     #[serde(rename = "sequentiallr")]
-    SequentialLr { schedulers: Vec<ScheduleConfig>, milestones: Vec<u64> },
+    SequentialLr {
+        schedulers: Vec<ScheduleConfig>,
+        milestones: Vec<u64>,
+    },
 }
 
 /// The optional settings of [`ReduceLrOnPlateau`] in a [`ScheduleConfig`], PyTorch's defaults.
@@ -104,7 +136,15 @@ pub struct PlateauSettings {
 
 impl Default for PlateauSettings {
     fn default() -> Self {
-        Self { factor: 0.1, patience: 10, threshold: 1e-4, threshold_mode: ThresholdMode::Rel, cooldown: 0, min_lr: 0.0, eps: 1e-8 }
+        Self {
+            factor: 0.1,
+            patience: 10,
+            threshold: 1e-4,
+            threshold_mode: ThresholdMode::Rel,
+            cooldown: 0,
+            min_lr: 0.0,
+            eps: 1e-8,
+        }
     }
 }
 
@@ -113,29 +153,51 @@ impl ScheduleConfig {
     ///
     /// # Errors
     /// Invalid settings.
-    pub fn build<E: Element>(&self, opt: &mut dyn Optimizer<E>) -> Result<Box<dyn Scheduler<E>>, OptimError> {
+    pub fn build<E: Element>(
+        &self,
+        opt: &mut dyn Optimizer<E>,
+    ) -> Result<Box<dyn Scheduler<E>>, OptimError> {
         Ok(match self.clone() {
             Self::StepLr { step_size, gamma } => Box::new(StepLr::new(opt, step_size, gamma)?),
-            Self::MultiStepLr { milestones, gamma } => Box::new(MultiStepLr::new(opt, milestones, gamma)?),
+            Self::MultiStepLr { milestones, gamma } => {
+                Box::new(MultiStepLr::new(opt, milestones, gamma)?)
+            }
             Self::ExponentialLr { gamma } => Box::new(ExponentialLr::new(opt, gamma)?),
-            Self::CosineAnnealingLr { t_max, eta_min } => Box::new(CosineAnnealingLr::new(opt, t_max, eta_min)?),
-            Self::CosineAnnealingWarmRestarts { t_0, t_mult, eta_min } => {
-                Box::new(CosineAnnealingWarmRestarts::new(opt, t_0, t_mult, eta_min)?)
+            Self::CosineAnnealingLr { t_max, eta_min } => {
+                Box::new(CosineAnnealingLr::new(opt, t_max, eta_min)?)
             }
-            Self::LinearLr { start_factor, end_factor, total_iters } => {
-                Box::new(LinearLr::new(opt, start_factor, end_factor, total_iters)?)
-            }
-            Self::OneCycleLr { max_lr, total_steps, options } => {
-                Box::new(OneCycleLr::with_options(opt, &max_lr, total_steps, options)?)
-            }
+            Self::CosineAnnealingWarmRestarts {
+                t_0,
+                t_mult,
+                eta_min,
+            } => Box::new(CosineAnnealingWarmRestarts::new(opt, t_0, t_mult, eta_min)?),
+            Self::LinearLr {
+                start_factor,
+                end_factor,
+                total_iters,
+            } => Box::new(LinearLr::new(opt, start_factor, end_factor, total_iters)?),
+            Self::OneCycleLr {
+                max_lr,
+                total_steps,
+                options,
+            } => Box::new(OneCycleLr::with_options(
+                opt,
+                &max_lr,
+                total_steps,
+                options,
+            )?),
             Self::ReduceLrOnPlateau { mode, settings: s } => {
                 let mut p = ReduceLrOnPlateau::new(opt, mode);
-                (p.factor, p.patience, p.threshold, p.threshold_mode) = (s.factor, s.patience, s.threshold, s.threshold_mode);
+                (p.factor, p.patience, p.threshold, p.threshold_mode) =
+                    (s.factor, s.patience, s.threshold, s.threshold_mode);
                 (p.cooldown, p.min_lr, p.eps) = (s.cooldown, s.min_lr, s.eps);
                 p.validate()?;
                 Box::new(p)
             }
-            Self::SequentialLr { schedulers, milestones } => Box::new(SequentialLr::new(opt, schedulers, milestones)?),
+            Self::SequentialLr {
+                schedulers,
+                milestones,
+            } => Box::new(SequentialLr::new(opt, schedulers, milestones)?),
         })
     }
 }

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{chain_step, chainable_scheduler, check, Chainable, LrCore};
+use crate::schedule::{Chainable, LrCore, chain_step, chainable_scheduler, check};
 use crate::{OptimError, Optimizer};
 
 /// `torch.optim.lr_scheduler.CosineAnnealingLR` (Loshchilov & Hutter 2017, "SGDR: Stochastic
@@ -33,10 +33,30 @@ impl CosineAnnealingLr {
     ///
     /// # Errors
     /// `t_max = 0` or a negative η_min.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, t_max: u64, eta_min: f64) -> Result<Self, OptimError> {
-        check("cosineannealinglr", "t_max", t_max as f64, t_max > 0, "must be ≥ 1")?;
-        check("cosineannealinglr", "eta_min", eta_min, eta_min >= 0.0 && eta_min.is_finite(), "must be finite and ≥ 0")?;
-        let mut s = Self { t_max, eta_min, core: LrCore::new(opt) };
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        t_max: u64,
+        eta_min: f64,
+    ) -> Result<Self, OptimError> {
+        check(
+            "cosineannealinglr",
+            "t_max",
+            t_max as f64,
+            t_max > 0,
+            "must be ≥ 1",
+        )?;
+        check(
+            "cosineannealinglr",
+            "eta_min",
+            eta_min,
+            eta_min >= 0.0 && eta_min.is_finite(),
+            "must be finite and ≥ 0",
+        )?;
+        let mut s = Self {
+            t_max,
+            eta_min,
+            core: LrCore::new(opt),
+        };
         chain_step(&mut s, opt)?;
         Ok(s)
     }
@@ -54,7 +74,8 @@ impl Chainable for CosineAnnealingLr {
         } else if (epoch - 1 - self.t_max as i64).rem_euclid(2 * self.t_max as i64) == 0 {
             lr + (base - eta_min) * (1.0 - (PI / t_max).cos()) / 2.0
         } else {
-            (1.0 + (PI * t / t_max).cos()) / (1.0 + (PI * (t - 1.0) / t_max).cos()) * (lr - eta_min) + eta_min
+            (1.0 + (PI * t / t_max).cos()) / (1.0 + (PI * (t - 1.0) / t_max).cos()) * (lr - eta_min)
+                + eta_min
         }
     }
     fn closed_lr_at_zero(&self, base: f64) -> f64 {

@@ -3,7 +3,7 @@
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{chain_step, chainable_scheduler, check, Chainable, LrCore};
+use crate::schedule::{Chainable, LrCore, chain_step, chainable_scheduler, check};
 use crate::{OptimError, Optimizer};
 
 /// `torch.optim.lr_scheduler.ExponentialLR`: `lr_t = lr₀·γᵗ`, computed chainably (`lr ← γ·lr`).
@@ -20,8 +20,17 @@ impl ExponentialLr {
     /// # Errors
     /// A negative or non-finite γ.
     pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, gamma: f64) -> Result<Self, OptimError> {
-        check("exponentiallr", "gamma", gamma, gamma >= 0.0 && gamma.is_finite(), "must be finite and ≥ 0")?;
-        let mut s = Self { gamma, core: LrCore::new(opt) };
+        check(
+            "exponentiallr",
+            "gamma",
+            gamma,
+            gamma >= 0.0 && gamma.is_finite(),
+            "must be finite and ≥ 0",
+        )?;
+        let mut s = Self {
+            gamma,
+            core: LrCore::new(opt),
+        };
         chain_step(&mut s, opt)?;
         Ok(s)
     }

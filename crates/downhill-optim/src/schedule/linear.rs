@@ -3,7 +3,7 @@
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{chain_step, chainable_scheduler, check, Chainable, LrCore};
+use crate::schedule::{Chainable, LrCore, chain_step, chainable_scheduler, check};
 use crate::{OptimError, Optimizer};
 
 /// `torch.optim.lr_scheduler.LinearLR`: the factor goes linearly from `start_factor` to
@@ -29,11 +29,39 @@ impl LinearLr {
     ///
     /// # Errors
     /// Factors outside their ranges (PyTorch's checks) or `total_iters = 0`.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, start_factor: f64, end_factor: f64, total_iters: u64) -> Result<Self, OptimError> {
-        check("linearlr", "start_factor", start_factor, start_factor > 0.0 && start_factor <= 1.0, "must be in (0, 1]")?;
-        check("linearlr", "end_factor", end_factor, (0.0..=1.0).contains(&end_factor), "must be in [0, 1]")?;
-        check("linearlr", "total_iters", total_iters as f64, total_iters > 0, "must be ≥ 1")?;
-        let mut s = Self { start_factor, end_factor, total_iters, core: LrCore::new(opt) };
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: u64,
+    ) -> Result<Self, OptimError> {
+        check(
+            "linearlr",
+            "start_factor",
+            start_factor,
+            start_factor > 0.0 && start_factor <= 1.0,
+            "must be in (0, 1]",
+        )?;
+        check(
+            "linearlr",
+            "end_factor",
+            end_factor,
+            (0.0..=1.0).contains(&end_factor),
+            "must be in [0, 1]",
+        )?;
+        check(
+            "linearlr",
+            "total_iters",
+            total_iters as f64,
+            total_iters > 0,
+            "must be ≥ 1",
+        )?;
+        let mut s = Self {
+            start_factor,
+            end_factor,
+            total_iters,
+            core: LrCore::new(opt),
+        };
         chain_step(&mut s, opt)?;
         Ok(s)
     }
@@ -55,7 +83,8 @@ impl Chainable for LinearLr {
         }
     }
     fn closed_lr_at_zero(&self, base: f64) -> f64 {
-        base * (self.start_factor + (self.end_factor - self.start_factor) * 0.0 / self.total_iters as f64)
+        base * (self.start_factor
+            + (self.end_factor - self.start_factor) * 0.0 / self.total_iters as f64)
     }
 }
 

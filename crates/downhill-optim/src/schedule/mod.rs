@@ -80,7 +80,11 @@ pub(crate) struct LrCore {
 impl LrCore {
     pub(crate) fn new<E: Element>(opt: &dyn Optimizer<E>) -> Self {
         let base_lrs: Vec<f64> = (0..opt.num_groups()).map(|g| opt.lr(g)).collect();
-        Self { last_epoch: -1, last_lr: base_lrs.clone(), base_lrs }
+        Self {
+            last_epoch: -1,
+            last_lr: base_lrs.clone(),
+            base_lrs,
+        }
     }
 
     /// Sets every group's lr to `f(group, current lr, base lr)`.
@@ -90,10 +94,19 @@ impl LrCore {
         f: impl Fn(f64, f64) -> f64,
     ) -> Result<(), OptimError> {
         if opt.num_groups() != self.base_lrs.len() {
-            let msg = format!("schedule built for {} groups, optimizer has {}", self.base_lrs.len(), opt.num_groups());
+            let msg = format!(
+                "schedule built for {} groups, optimizer has {}",
+                self.base_lrs.len(),
+                opt.num_groups()
+            );
             return Err(OptimError::BadState(msg));
         }
-        let lrs: Vec<f64> = self.base_lrs.iter().enumerate().map(|(g, &b)| f(opt.lr(g), b)).collect();
+        let lrs: Vec<f64> = self
+            .base_lrs
+            .iter()
+            .enumerate()
+            .map(|(g, &b)| f(opt.lr(g), b))
+            .collect();
         for (g, &lr) in lrs.iter().enumerate() {
             opt.set_lr(g, lr)?;
         }
@@ -113,10 +126,14 @@ pub(crate) trait Chainable: Clone + Send + Serialize + for<'de> Deserialize<'de>
 }
 
 /// PyTorch's `step()` of a chainable schedule.
-pub(crate) fn chain_step<E: Element, S: Chainable>(s: &mut S, opt: &mut dyn Optimizer<E>) -> Result<(), OptimError> {
+pub(crate) fn chain_step<E: Element, S: Chainable>(
+    s: &mut S,
+    opt: &mut dyn Optimizer<E>,
+) -> Result<(), OptimError> {
     let epoch = s.core().last_epoch + 1;
     let me = s.clone();
-    s.core().apply(opt, |lr, base| me.chain_lr(epoch, lr, base))?;
+    s.core()
+        .apply(opt, |lr, base| me.chain_lr(epoch, lr, base))?;
     s.core().last_epoch = epoch;
     Ok(())
 }
@@ -127,7 +144,9 @@ pub(crate) fn to_json<S: Serialize>(s: &S) -> serde_json::Value {
 }
 
 /// Deserializes any schedule.
-pub(crate) fn from_json<S: for<'de> Deserialize<'de>>(v: &serde_json::Value) -> Result<S, OptimError> {
+pub(crate) fn from_json<S: for<'de> Deserialize<'de>>(
+    v: &serde_json::Value,
+) -> Result<S, OptimError> {
     S::deserialize(v).map_err(|e| OptimError::BadState(e.to_string()))
 }
 
@@ -135,7 +154,11 @@ pub(crate) fn from_json<S: for<'de> Deserialize<'de>>(v: &serde_json::Value) -> 
 macro_rules! chainable_scheduler {
     ($ty:ty) => {
         impl<E: downhill_tensor::Element> $crate::Scheduler<E> for $ty {
-            fn step(&mut self, opt: &mut dyn $crate::Optimizer<E>, _metric: Option<f64>) -> Result<(), $crate::OptimError> {
+            fn step(
+                &mut self,
+                opt: &mut dyn $crate::Optimizer<E>,
+                _metric: Option<f64>,
+            ) -> Result<(), $crate::OptimError> {
                 $crate::schedule::chain_step(self, opt)
             }
             fn last_lr(&self) -> Vec<f64> {
@@ -151,10 +174,14 @@ macro_rules! chainable_scheduler {
                 *self = $crate::schedule::from_json(v)?;
                 Ok(())
             }
-            fn restart(&mut self, opt: &mut dyn $crate::Optimizer<E>) -> Result<(), $crate::OptimError> {
+            fn restart(
+                &mut self,
+                opt: &mut dyn $crate::Optimizer<E>,
+            ) -> Result<(), $crate::OptimError> {
                 use $crate::schedule::Chainable;
                 let me = self.clone();
-                self.core().apply(opt, |_, base| me.closed_lr_at_zero(base))?;
+                self.core()
+                    .apply(opt, |_, base| me.closed_lr_at_zero(base))?;
                 self.core().last_epoch = 0;
                 Ok(())
             }
@@ -164,6 +191,16 @@ macro_rules! chainable_scheduler {
 pub(crate) use chainable_scheduler;
 
 /// Checks a schedule parameter.
-pub(crate) fn check(schedule: &'static str, name: &'static str, value: f64, ok: bool, reason: &'static str) -> Result<(), OptimError> {
-    if ok { Ok(()) } else { Err(OptimError::hyper(schedule, name, value, reason)) }
+pub(crate) fn check(
+    schedule: &'static str,
+    name: &'static str,
+    value: f64,
+    ok: bool,
+    reason: &'static str,
+) -> Result<(), OptimError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(OptimError::hyper(schedule, name, value, reason))
+    }
 }

@@ -3,7 +3,7 @@
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{chain_step, chainable_scheduler, check, Chainable, LrCore};
+use crate::schedule::{Chainable, LrCore, chain_step, chainable_scheduler, check};
 use crate::{OptimError, Optimizer};
 
 /// `torch.optim.lr_scheduler.MultiStepLR`: `lr ← γᵏ·lr` at an epoch listed k times in
@@ -22,17 +22,34 @@ impl MultiStepLr {
     ///
     /// # Errors
     /// A negative or non-finite γ.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, milestones: Vec<u64>, gamma: f64) -> Result<Self, OptimError> {
-        check("multisteplr", "gamma", gamma, gamma >= 0.0 && gamma.is_finite(), "must be finite and ≥ 0")?;
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        milestones: Vec<u64>,
+        gamma: f64,
+    ) -> Result<Self, OptimError> {
+        check(
+            "multisteplr",
+            "gamma",
+            gamma,
+            gamma >= 0.0 && gamma.is_finite(),
+            "must be finite and ≥ 0",
+        )?;
         let mut milestones = milestones;
         milestones.sort_unstable();
-        let mut s = Self { milestones, gamma, core: LrCore::new(opt) };
+        let mut s = Self {
+            milestones,
+            gamma,
+            core: LrCore::new(opt),
+        };
         chain_step(&mut s, opt)?;
         Ok(s)
     }
 
     fn count(&self, epoch: i64) -> usize {
-        self.milestones.iter().filter(|&&m| m as i64 == epoch).count()
+        self.milestones
+            .iter()
+            .filter(|&&m| m as i64 == epoch)
+            .count()
     }
 }
 

@@ -70,7 +70,11 @@ impl OneCycleLr {
     ///
     /// # Errors
     /// `total_steps = 0`, a bad `max_lr` count, or an optimizer without momentum.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, max_lr: &[f64], total_steps: u64) -> Result<Self, OptimError> {
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        max_lr: &[f64],
+        total_steps: u64,
+    ) -> Result<Self, OptimError> {
         Self::with_options(opt, max_lr, total_steps, OneCycleOptions::default())
     }
 
@@ -85,11 +89,41 @@ impl OneCycleLr {
         o: OneCycleOptions,
     ) -> Result<Self, OptimError> {
         let n = opt.num_groups();
-        check("onecyclelr", "total_steps", total_steps as f64, total_steps > 0, "must be ≥ 1")?;
-        check("onecyclelr", "pct_start", o.pct_start, (0.0..=1.0).contains(&o.pct_start), "must be in [0, 1]")?;
-        check("onecyclelr", "max_lr", max_lr.len() as f64, max_lr.len() == 1 || max_lr.len() == n, "needs one value or one per group")?;
-        check("onecyclelr", "div_factor", o.div_factor, o.div_factor > 0.0, "must be > 0")?;
-        check("onecyclelr", "final_div_factor", o.final_div_factor, o.final_div_factor > 0.0, "must be > 0")?;
+        check(
+            "onecyclelr",
+            "total_steps",
+            total_steps as f64,
+            total_steps > 0,
+            "must be ≥ 1",
+        )?;
+        check(
+            "onecyclelr",
+            "pct_start",
+            o.pct_start,
+            (0.0..=1.0).contains(&o.pct_start),
+            "must be in [0, 1]",
+        )?;
+        check(
+            "onecyclelr",
+            "max_lr",
+            max_lr.len() as f64,
+            max_lr.len() == 1 || max_lr.len() == n,
+            "needs one value or one per group",
+        )?;
+        check(
+            "onecyclelr",
+            "div_factor",
+            o.div_factor,
+            o.div_factor > 0.0,
+            "must be > 0",
+        )?;
+        check(
+            "onecyclelr",
+            "final_div_factor",
+            o.final_div_factor,
+            o.final_div_factor > 0.0,
+            "must be > 0",
+        )?;
         let lrs = (0..n)
             .map(|g| {
                 let max = max_lr[if max_lr.len() == 1 { 0 } else { g }];
@@ -98,7 +132,9 @@ impl OneCycleLr {
             })
             .collect();
         if o.cycle_momentum && opt.momentum(0).is_none() {
-            return Err(OptimError::NoMomentum { optimizer: opt.name() });
+            return Err(OptimError::NoMomentum {
+                optimizer: opt.name(),
+            });
         }
         let mut s = Self {
             total_steps,
@@ -122,7 +158,11 @@ impl OneCycleLr {
     fn phases(&self) -> Vec<(f64, usize, usize)> {
         let t = self.total_steps as f64;
         if self.three_phase {
-            vec![(self.pct_start * t - 1.0, 0, 1), (2.0 * self.pct_start * t - 2.0, 1, 0), (t - 1.0, 0, 2)]
+            vec![
+                (self.pct_start * t - 1.0, 0, 1),
+                (2.0 * self.pct_start * t - 2.0, 1, 0),
+                (t - 1.0, 0, 2),
+            ]
         } else {
             vec![(self.pct_start * t - 1.0, 0, 1), (t - 1.0, 1, 2)]
         }
@@ -134,7 +174,13 @@ impl OneCycleLr {
         let mut lrs = Vec::with_capacity(self.lrs.len());
         for (g, &(initial, max, min)) in self.lrs.iter().enumerate() {
             let value = |i: usize| [initial, max, min][i];
-            let mom = |i: usize| if i == 1 { self.base_momentum } else { self.max_momentum };
+            let mom = |i: usize| {
+                if i == 1 {
+                    self.base_momentum
+                } else {
+                    self.max_momentum
+                }
+            };
             let mut start_step = 0.0;
             for (k, &(end_step, a, b)) in phases.iter().enumerate() {
                 if step <= end_step || k == phases.len() - 1 {
@@ -189,8 +235,15 @@ impl Default for OneCycleOptions {
 impl<E: Element> Scheduler<E> for OneCycleLr {
     fn step(&mut self, opt: &mut dyn Optimizer<E>, _metric: Option<f64>) -> Result<(), OptimError> {
         if self.last_epoch + 1 > self.total_steps as i64 {
-            let reason = format!("tried to step {} times, total_steps = {}", self.last_epoch + 1, self.total_steps);
-            return Err(OptimError::Schedule { schedule: "onecyclelr", reason });
+            let reason = format!(
+                "tried to step {} times, total_steps = {}",
+                self.last_epoch + 1,
+                self.total_steps
+            );
+            return Err(OptimError::Schedule {
+                schedule: "onecyclelr",
+                reason,
+            });
         }
         self.last_epoch += 1;
         self.set(opt)

@@ -68,7 +68,11 @@ pub struct ReduceLrOnPlateau {
 impl ReduceLrOnPlateau {
     /// A schedule with PyTorch's defaults in `mode` (the optimizer is not changed).
     pub fn new<E: Element>(opt: &dyn Optimizer<E>, mode: PlateauMode) -> Self {
-        let best = if mode == PlateauMode::Min { f64::INFINITY } else { f64::NEG_INFINITY };
+        let best = if mode == PlateauMode::Min {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
         Self {
             mode,
             factor: 0.1,
@@ -91,10 +95,34 @@ impl ReduceLrOnPlateau {
     /// # Errors
     /// `factor ≥ 1` or negative, negative threshold, min_lr or eps.
     pub fn validate(&self) -> Result<(), OptimError> {
-        check("reducelronplateau", "factor", self.factor, (0.0..1.0).contains(&self.factor), "must be in [0, 1)")?;
-        check("reducelronplateau", "threshold", self.threshold, self.threshold >= 0.0, "must be ≥ 0")?;
-        check("reducelronplateau", "min_lr", self.min_lr, self.min_lr >= 0.0, "must be ≥ 0")?;
-        check("reducelronplateau", "eps", self.eps, self.eps >= 0.0, "must be ≥ 0")
+        check(
+            "reducelronplateau",
+            "factor",
+            self.factor,
+            (0.0..1.0).contains(&self.factor),
+            "must be in [0, 1)",
+        )?;
+        check(
+            "reducelronplateau",
+            "threshold",
+            self.threshold,
+            self.threshold >= 0.0,
+            "must be ≥ 0",
+        )?;
+        check(
+            "reducelronplateau",
+            "min_lr",
+            self.min_lr,
+            self.min_lr >= 0.0,
+            "must be ≥ 0",
+        )?;
+        check(
+            "reducelronplateau",
+            "eps",
+            self.eps,
+            self.eps >= 0.0,
+            "must be ≥ 0",
+        )
     }
 
     fn is_better(&self, a: f64) -> bool {
@@ -122,7 +150,10 @@ impl ReduceLrOnPlateau {
 impl<E: Element> Scheduler<E> for ReduceLrOnPlateau {
     fn step(&mut self, opt: &mut dyn Optimizer<E>, metric: Option<f64>) -> Result<(), OptimError> {
         let Some(current) = metric else {
-            return Err(OptimError::Schedule { schedule: "reducelronplateau", reason: "step needs a metric".into() });
+            return Err(OptimError::Schedule {
+                schedule: "reducelronplateau",
+                reason: "step needs a metric".into(),
+            });
         };
         self.validate()?;
         self.last_epoch += 1;
@@ -158,6 +189,9 @@ impl<E: Element> Scheduler<E> for ReduceLrOnPlateau {
         Ok(())
     }
     fn restart(&mut self, _opt: &mut dyn Optimizer<E>) -> Result<(), OptimError> {
-        Err(OptimError::Schedule { schedule: "reducelronplateau", reason: "cannot be restarted by SequentialLR".into() })
+        Err(OptimError::Schedule {
+            schedule: "reducelronplateau",
+            reason: "cannot be restarted by SequentialLR".into(),
+        })
     }
 }

@@ -30,22 +30,40 @@ impl<E: Element> SequentialLr<E> {
     /// # Errors
     /// `milestones.len() + 1 != configs.len()`, unsorted milestones, a plateau schedule, or
     /// an invalid child.
-    pub fn new(opt: &mut dyn Optimizer<E>, configs: Vec<ScheduleConfig>, milestones: Vec<u64>) -> Result<Self, OptimError> {
-        let bad = |reason: String| OptimError::Schedule { schedule: "sequentiallr", reason };
+    pub fn new(
+        opt: &mut dyn Optimizer<E>,
+        configs: Vec<ScheduleConfig>,
+        milestones: Vec<u64>,
+    ) -> Result<Self, OptimError> {
+        let bad = |reason: String| OptimError::Schedule {
+            schedule: "sequentiallr",
+            reason,
+        };
         if configs.len() != milestones.len() + 1 || configs.is_empty() {
-            return Err(bad(format!("{} schedules need {} milestones, got {}", configs.len(), configs.len().saturating_sub(1), milestones.len())));
+            return Err(bad(format!(
+                "{} schedules need {} milestones, got {}",
+                configs.len(),
+                configs.len().saturating_sub(1),
+                milestones.len()
+            )));
         }
         if milestones.windows(2).any(|w| w[0] > w[1]) {
             return Err(bad(format!("milestones {milestones:?} are not sorted")));
         }
-        if configs.iter().any(|c| matches!(c, ScheduleConfig::ReduceLrOnPlateau { .. })) {
+        if configs
+            .iter()
+            .any(|c| matches!(c, ScheduleConfig::ReduceLrOnPlateau { .. }))
+        {
             return Err(bad("ReduceLROnPlateau cannot be sequenced".into()));
         }
         let initial: Vec<f64> = (0..opt.num_groups()).map(|g| opt.lr(g)).collect();
         let restore = |opt: &mut dyn Optimizer<E>| -> Result<(), OptimError> {
-            initial.iter().enumerate().try_for_each(|(g, &lr)| opt.set_lr(g, lr))
+            initial
+                .iter()
+                .enumerate()
+                .try_for_each(|(g, &lr)| opt.set_lr(g, lr))
         };
-        let first = milestones.partition_point(|&m| m <= 0);
+        let first = milestones.partition_point(|&m| m == 0);
         let mut children = Vec::with_capacity(configs.len());
         for c in &configs {
             restore(opt)?;
@@ -53,7 +71,11 @@ impl<E: Element> SequentialLr<E> {
         }
         restore(opt)?;
         children[first] = configs[first].build(opt)?;
-        Ok(Self { children, milestones, last_epoch: 0 })
+        Ok(Self {
+            children,
+            milestones,
+            last_epoch: 0,
+        })
     }
 }
 
@@ -70,20 +92,27 @@ impl<E: Element> Scheduler<E> for SequentialLr<E> {
         Ok(())
     }
     fn last_lr(&self) -> Vec<f64> {
-        let idx = self.milestones.partition_point(|&m| m as i64 <= self.last_epoch);
+        let idx = self
+            .milestones
+            .partition_point(|&m| m as i64 <= self.last_epoch);
         self.children[idx].last_lr()
     }
     fn name(&self) -> &'static str {
         "sequentiallr"
     }
     fn state_json(&self) -> serde_json::Value {
-        let children: Vec<serde_json::Value> = self.children.iter().map(|c| c.state_json()).collect();
+        let children: Vec<serde_json::Value> =
+            self.children.iter().map(|c| c.state_json()).collect();
         serde_json::json!({ "last_epoch": self.last_epoch, "milestones": self.milestones, "children": children })
     }
     fn load_state_json(&mut self, v: &serde_json::Value) -> Result<(), OptimError> {
         let bad = |m: &str| OptimError::BadState(format!("sequentiallr: {m}"));
-        let last_epoch = v["last_epoch"].as_i64().ok_or_else(|| bad("missing last_epoch"))?;
-        let children = v["children"].as_array().ok_or_else(|| bad("missing children"))?;
+        let last_epoch = v["last_epoch"]
+            .as_i64()
+            .ok_or_else(|| bad("missing last_epoch"))?;
+        let children = v["children"]
+            .as_array()
+            .ok_or_else(|| bad("missing children"))?;
         if children.len() != self.children.len() {
             return Err(bad("wrong number of children"));
         }

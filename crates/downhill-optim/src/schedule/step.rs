@@ -3,7 +3,7 @@
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{chain_step, chainable_scheduler, check, Chainable, LrCore};
+use crate::schedule::{Chainable, LrCore, chain_step, chainable_scheduler, check};
 use crate::{OptimError, Optimizer};
 
 /// `torch.optim.lr_scheduler.StepLR`: `lr_t = lr₀·γ^⌊t/step_size⌋`, computed chainably
@@ -22,10 +22,30 @@ impl StepLr {
     ///
     /// # Errors
     /// `step_size = 0` or a negative γ.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, step_size: u64, gamma: f64) -> Result<Self, OptimError> {
-        check("steplr", "step_size", step_size as f64, step_size > 0, "must be ≥ 1")?;
-        check("steplr", "gamma", gamma, gamma >= 0.0 && gamma.is_finite(), "must be finite and ≥ 0")?;
-        let mut s = Self { step_size, gamma, core: LrCore::new(opt) };
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        step_size: u64,
+        gamma: f64,
+    ) -> Result<Self, OptimError> {
+        check(
+            "steplr",
+            "step_size",
+            step_size as f64,
+            step_size > 0,
+            "must be ≥ 1",
+        )?;
+        check(
+            "steplr",
+            "gamma",
+            gamma,
+            gamma >= 0.0 && gamma.is_finite(),
+            "must be finite and ≥ 0",
+        )?;
+        let mut s = Self {
+            step_size,
+            gamma,
+            core: LrCore::new(opt),
+        };
         chain_step(&mut s, opt)?;
         Ok(s)
     }
@@ -37,7 +57,11 @@ impl Chainable for StepLr {
         &mut self.core
     }
     fn chain_lr(&self, epoch: i64, lr: f64, _base: f64) -> f64 {
-        if epoch == 0 || epoch % self.step_size as i64 != 0 { lr } else { lr * self.gamma }
+        if epoch == 0 || epoch % self.step_size as i64 != 0 {
+            lr
+        } else {
+            lr * self.gamma
+        }
     }
     fn closed_lr_at_zero(&self, base: f64) -> f64 {
         base

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 use downhill_tensor::Element;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{check, from_json, to_json, LrCore};
+use crate::schedule::{LrCore, check, from_json, to_json};
 use crate::{OptimError, Optimizer, Scheduler};
 
 /// `torch.optim.lr_scheduler.CosineAnnealingWarmRestarts` (Loshchilov & Hutter 2017, "SGDR:
@@ -35,11 +35,41 @@ impl CosineAnnealingWarmRestarts {
     ///
     /// # Errors
     /// `t_0 = 0`, `t_mult = 0` or a negative η_min.
-    pub fn new<E: Element>(opt: &mut dyn Optimizer<E>, t_0: u64, t_mult: u64, eta_min: f64) -> Result<Self, OptimError> {
-        check("cosineannealingwarmrestarts", "t_0", t_0 as f64, t_0 > 0, "must be ≥ 1")?;
-        check("cosineannealingwarmrestarts", "t_mult", t_mult as f64, t_mult > 0, "must be ≥ 1")?;
-        check("cosineannealingwarmrestarts", "eta_min", eta_min, eta_min >= 0.0 && eta_min.is_finite(), "must be ≥ 0")?;
-        let mut s = Self { t_0, t_mult, eta_min, t_i: t_0, t_cur: 0, core: LrCore::new(opt) };
+    pub fn new<E: Element>(
+        opt: &mut dyn Optimizer<E>,
+        t_0: u64,
+        t_mult: u64,
+        eta_min: f64,
+    ) -> Result<Self, OptimError> {
+        check(
+            "cosineannealingwarmrestarts",
+            "t_0",
+            t_0 as f64,
+            t_0 > 0,
+            "must be ≥ 1",
+        )?;
+        check(
+            "cosineannealingwarmrestarts",
+            "t_mult",
+            t_mult as f64,
+            t_mult > 0,
+            "must be ≥ 1",
+        )?;
+        check(
+            "cosineannealingwarmrestarts",
+            "eta_min",
+            eta_min,
+            eta_min >= 0.0 && eta_min.is_finite(),
+            "must be ≥ 0",
+        )?;
+        let mut s = Self {
+            t_0,
+            t_mult,
+            eta_min,
+            t_i: t_0,
+            t_cur: 0,
+            core: LrCore::new(opt),
+        };
         s.set(opt)?;
         s.core.last_epoch = 0;
         Ok(s)
@@ -47,7 +77,9 @@ impl CosineAnnealingWarmRestarts {
 
     fn set<E: Element>(&mut self, opt: &mut dyn Optimizer<E>) -> Result<(), OptimError> {
         let (eta_min, frac) = (self.eta_min, self.t_cur as f64 / self.t_i as f64);
-        self.core.apply(opt, |_, base| eta_min + (base - eta_min) * (1.0 + (PI * frac).cos()) / 2.0)
+        self.core.apply(opt, |_, base| {
+            eta_min + (base - eta_min) * (1.0 + (PI * frac).cos()) / 2.0
+        })
     }
 }
 

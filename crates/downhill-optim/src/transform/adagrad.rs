@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_state, zeros_like, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_state, zeros_like};
 
 /// Adagrad's scaling (Duchi, Hazan & Singer 2011), with ε outside the root as PyTorch has it.
 ///
@@ -20,15 +20,27 @@ pub struct ScaleByAdagrad {
 
 /// Adagrad's scaling with initial accumulator and ε.
 pub fn scale_by_adagrad(initial_accumulator_value: f64, eps: f64) -> ScaleByAdagrad {
-    ScaleByAdagrad { initial_accumulator_value, eps }
+    ScaleByAdagrad {
+        initial_accumulator_value,
+        eps,
+    }
 }
 
 impl<E: Element> GradientTransformation<E> for ScaleByAdagrad {
     fn init(&self, params: &[Tensor<E>]) -> TransformState<E> {
-        TransformState { count: 0, buffers: vec![zeros_like(params, self.initial_accumulator_value)], inner: vec![] }
+        TransformState {
+            count: 0,
+            buffers: vec![zeros_like(params, self.initial_accumulator_value)],
+            inner: vec![],
+        }
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_state(updates, state, 1)?;
         let eps = E::of(self.eps);
         for (u, s) in updates.iter_mut().zip(&mut state.buffers[0]) {

@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_state, zeros_like, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_state, zeros_like};
 
 /// Adam's scaling as optax's `scale_by_adam` (Kingma & Ba 2015).
 ///
@@ -28,24 +28,49 @@ pub struct ScaleByAdam {
 
 /// Adam's scaling with the given betas and epsilons.
 pub fn scale_by_adam(b1: f64, b2: f64, eps: f64, eps_root: f64) -> ScaleByAdam {
-    ScaleByAdam { b1, b2, eps, eps_root }
+    ScaleByAdam {
+        b1,
+        b2,
+        eps,
+        eps_root,
+    }
 }
 
 impl<E: Element> GradientTransformation<E> for ScaleByAdam {
     fn init(&self, params: &[Tensor<E>]) -> TransformState<E> {
-        TransformState { count: 0, buffers: vec![zeros_like(params, 0.0), zeros_like(params, 0.0)], inner: vec![] }
+        TransformState {
+            count: 0,
+            buffers: vec![zeros_like(params, 0.0), zeros_like(params, 0.0)],
+            inner: vec![],
+        }
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_state(updates, state, 2)?;
         state.count += 1;
         let t = state.count as f64;
         let (bc1, bc2) = (E::of(1.0 - self.b1.powf(t)), E::of(1.0 - self.b2.powf(t)));
-        let (b1, w1, b2, w2) = (E::of(self.b1), E::of(1.0 - self.b1), E::of(self.b2), E::of(1.0 - self.b2));
+        let (b1, w1, b2, w2) = (
+            E::of(self.b1),
+            E::of(1.0 - self.b1),
+            E::of(self.b2),
+            E::of(1.0 - self.b2),
+        );
         let (eps, eps_root) = (E::of(self.eps), E::of(self.eps_root));
-        let [ms, vs] = &mut state.buffers[..] else { unreachable!("checked") };
+        let [ms, vs] = &mut state.buffers[..] else {
+            unreachable!("checked")
+        };
         for ((u, m), v) in updates.iter_mut().zip(ms.iter_mut()).zip(vs.iter_mut()) {
-            let it = u.as_mut_slice().iter_mut().zip(m.as_mut_slice()).zip(v.as_mut_slice());
+            let it = u
+                .as_mut_slice()
+                .iter_mut()
+                .zip(m.as_mut_slice())
+                .zip(v.as_mut_slice());
             for ((u, m), v) in it {
                 *m = w1 * *u + b1 * *m;
                 *v = w2 * *u * *u + b2 * *v;

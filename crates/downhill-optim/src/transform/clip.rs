@@ -2,9 +2,9 @@
 
 use downhill_tensor::{Element, Tensor};
 
+use crate::OptimError;
 use crate::clip::clip_coefficient;
 use crate::transform::{GradientTransformation, TransformState};
-use crate::OptimError;
 
 /// Rescales the updates to a total L2 norm of at most `max_norm`, with PyTorch's
 /// `clip_grad_norm_` rule `c = min(max_norm/(N + 1e-6), 1)` (optax omits the 1e-6).
@@ -24,7 +24,12 @@ impl<E: Element> GradientTransformation<E> for ClipByGlobalNorm {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         let (coef, _) = clip_coefficient(updates.iter(), self.max_norm, 2.0, false)?;
         let c = E::of(coef);
         updates.iter_mut().for_each(|u| u.map_inplace(|v| v * c));
@@ -50,7 +55,12 @@ impl<E: Element> GradientTransformation<E> for ClipByValue {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         let mut refs: Vec<&mut Tensor<E>> = updates.iter_mut().collect();
         crate::clip_grad_value(&mut refs, self.max_abs)?;
         state.count += 1;

@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_shapes, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_shapes};
 
 /// Adds `λ·x` to the updates: `u ← u + λ·x`. Before an adaptive scaling this is an L2
 /// penalty (PyTorch's `weight_decay`); after it (just before the learning rate), decoupled
@@ -24,11 +24,19 @@ impl<E: Element> GradientTransformation<E> for AddDecayedWeights {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, params: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        params: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_shapes(updates, params)?;
         let wd = E::of(self.weight_decay);
         for (u, p) in updates.iter_mut().zip(params) {
-            u.as_mut_slice().iter_mut().zip(p.as_slice()).for_each(|(u, &x)| *u = *u + wd * x);
+            u.as_mut_slice()
+                .iter_mut()
+                .zip(p.as_slice())
+                .for_each(|(u, &x)| *u = *u + wd * x);
         }
         state.count += 1;
         Ok(())

@@ -67,26 +67,49 @@ pub trait GradientTransformation<E: Element>: Send + Sync {
 
 /// Zero buffers shaped like `params`.
 pub(crate) fn zeros_like<E: Element>(params: &[Tensor<E>], fill: f64) -> Vec<Tensor<E>> {
-    params.iter().map(|p| Tensor::full(p.shape(), E::of(fill))).collect()
+    params
+        .iter()
+        .map(|p| Tensor::full(p.shape(), E::of(fill)))
+        .collect()
 }
 
 /// Checks that `updates` and `others` (parameters or buffers) agree in count and shapes.
-pub(crate) fn check_shapes<E: Element>(updates: &[Tensor<E>], others: &[Tensor<E>]) -> Result<(), OptimError> {
+pub(crate) fn check_shapes<E: Element>(
+    updates: &[Tensor<E>],
+    others: &[Tensor<E>],
+) -> Result<(), OptimError> {
     if updates.len() != others.len() {
-        return Err(OptimError::ParamCountChanged { before: others.len(), now: updates.len() });
+        return Err(OptimError::ParamCountChanged {
+            before: others.len(),
+            now: updates.len(),
+        });
     }
     for (index, (u, o)) in updates.iter().zip(others).enumerate() {
         if u.shape() != o.shape() {
-            return Err(OptimError::GradShape { index, param: o.shape().to_vec(), grad: u.shape().to_vec() });
+            return Err(OptimError::GradShape {
+                index,
+                param: o.shape().to_vec(),
+                grad: u.shape().to_vec(),
+            });
         }
     }
     Ok(())
 }
 
 /// Checks every buffer list of `state` against `updates`.
-pub(crate) fn check_state<E: Element>(updates: &[Tensor<E>], state: &TransformState<E>, n: usize) -> Result<(), OptimError> {
+pub(crate) fn check_state<E: Element>(
+    updates: &[Tensor<E>],
+    state: &TransformState<E>,
+    n: usize,
+) -> Result<(), OptimError> {
     if state.buffers.len() != n {
-        return Err(OptimError::BadState(format!("expected {n} buffer lists, found {}", state.buffers.len())));
+        return Err(OptimError::BadState(format!(
+            "expected {n} buffer lists, found {}",
+            state.buffers.len()
+        )));
     }
-    state.buffers.iter().try_for_each(|b| check_shapes(updates, b))
+    state
+        .buffers
+        .iter()
+        .try_for_each(|b| check_shapes(updates, b))
 }

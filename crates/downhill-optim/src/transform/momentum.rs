@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_state, zeros_like, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_state, zeros_like};
 
 /// Momentum as optax's `trace` (Polyak 1964; Nesterov form: Sutskever et al. 2013).
 ///
@@ -29,10 +29,19 @@ pub fn scale_by_momentum(decay: f64, nesterov: bool) -> ScaleByMomentum {
 
 impl<E: Element> GradientTransformation<E> for ScaleByMomentum {
     fn init(&self, params: &[Tensor<E>]) -> TransformState<E> {
-        TransformState { count: 0, buffers: vec![zeros_like(params, 0.0)], inner: vec![] }
+        TransformState {
+            count: 0,
+            buffers: vec![zeros_like(params, 0.0)],
+            inner: vec![],
+        }
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_state(updates, state, 1)?;
         let mu = E::of(self.decay);
         for (u, b) in updates.iter_mut().zip(&mut state.buffers[0]) {

@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_state, zeros_like, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_state, zeros_like};
 
 /// RMSprop's scaling (Hinton, lecture 6e), with ε outside the root as PyTorch has it.
 ///
@@ -24,15 +24,28 @@ pub struct ScaleByRms {
 
 /// RMSprop's scaling with decay α, ε and initial v.
 pub fn scale_by_rms(decay: f64, eps: f64, initial_scale: f64) -> ScaleByRms {
-    ScaleByRms { decay, eps, initial_scale }
+    ScaleByRms {
+        decay,
+        eps,
+        initial_scale,
+    }
 }
 
 impl<E: Element> GradientTransformation<E> for ScaleByRms {
     fn init(&self, params: &[Tensor<E>]) -> TransformState<E> {
-        TransformState { count: 0, buffers: vec![zeros_like(params, self.initial_scale)], inner: vec![] }
+        TransformState {
+            count: 0,
+            buffers: vec![zeros_like(params, self.initial_scale)],
+            inner: vec![],
+        }
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_state(updates, state, 1)?;
         let (a, w, eps) = (E::of(self.decay), E::of(1.0 - self.decay), E::of(self.eps));
         for (u, v) in updates.iter_mut().zip(&mut state.buffers[0]) {

@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState};
 
 /// Multiplies the updates by a constant: `u ← s·u` (use `s = −lr` to descend).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,7 +22,12 @@ impl<E: Element> GradientTransformation<E> for Scale {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         let s = E::of(self.step_size);
         updates.iter_mut().for_each(|u| u.map_inplace(|v| v * s));
         state.count += 1;
@@ -36,8 +41,12 @@ pub struct ScaleBySchedule {
 }
 
 /// `u ← f(count)·u`, then `count ← count + 1` (optax's `scale_by_schedule`).
-pub fn scale_by_schedule(step_size_fn: impl Fn(u64) -> f64 + Send + Sync + 'static) -> ScaleBySchedule {
-    ScaleBySchedule { step_size_fn: Box::new(step_size_fn) }
+pub fn scale_by_schedule(
+    step_size_fn: impl Fn(u64) -> f64 + Send + Sync + 'static,
+) -> ScaleBySchedule {
+    ScaleBySchedule {
+        step_size_fn: Box::new(step_size_fn),
+    }
 }
 
 impl<E: Element> GradientTransformation<E> for ScaleBySchedule {
@@ -45,7 +54,12 @@ impl<E: Element> GradientTransformation<E> for ScaleBySchedule {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, _: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        _: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         let s = E::of((self.step_size_fn)(state.count));
         updates.iter_mut().for_each(|u| u.map_inplace(|v| v * s));
         state.count += 1;

@@ -2,8 +2,8 @@
 
 use downhill_tensor::{Element, Tensor};
 
-use crate::transform::{check_shapes, GradientTransformation, TransformState};
 use crate::OptimError;
+use crate::transform::{GradientTransformation, TransformState, check_shapes};
 
 /// The trust ratio of LARS/LAMB (You et al. 2020), per parameter tensor, as optax's
 /// `scale_by_trust_ratio` with its defaults:
@@ -20,7 +20,10 @@ pub fn scale_by_trust_ratio() -> ScaleByTrustRatio {
 }
 
 fn norm<E: Element>(t: &Tensor<E>) -> E {
-    t.as_slice().iter().fold(E::zero(), |s, &v| s + v * v).sqrt()
+    t.as_slice()
+        .iter()
+        .fold(E::zero(), |s, &v| s + v * v)
+        .sqrt()
 }
 
 impl<E: Element> GradientTransformation<E> for ScaleByTrustRatio {
@@ -28,7 +31,12 @@ impl<E: Element> GradientTransformation<E> for ScaleByTrustRatio {
         TransformState::default()
     }
 
-    fn update(&self, updates: &mut [Tensor<E>], state: &mut TransformState<E>, params: &[Tensor<E>]) -> Result<(), OptimError> {
+    fn update(
+        &self,
+        updates: &mut [Tensor<E>],
+        state: &mut TransformState<E>,
+        params: &[Tensor<E>],
+    ) -> Result<(), OptimError> {
         check_shapes(updates, params)?;
         for (u, p) in updates.iter_mut().zip(params) {
             let (pn, un) = (norm(p), norm(u));
