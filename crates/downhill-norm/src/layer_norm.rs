@@ -1,5 +1,7 @@
 //! The layer-norm layer and its tape operation with a fused backward.
 
+use std::marker::PhantomData;
+
 use downhill_autograd::{ParamId, ParamStore, Tape, Var};
 use downhill_tensor::{Element, Tensor};
 
@@ -16,24 +18,21 @@ use crate::{LayerNormConfig, NormError, Result, layer_norm};
 /// `normalized_shape` and are registered in the [`ParamStore`] as `"{prefix}weight"` and
 /// `"{prefix}bias"`.
 #[derive(Debug, Clone)]
-pub struct LayerNorm {
+pub struct LayerNorm<E: Element = f32> {
     config: LayerNormConfig,
     weight: Option<ParamId>,
     bias: Option<ParamId>,
+    element: PhantomData<fn() -> E>,
 }
 
-impl LayerNorm {
+impl<E: Element> LayerNorm<E> {
     /// A layer-norm layer; registers `"{prefix}weight"` (ones) when `elementwise_affine` and
     /// `"{prefix}bias"` (zeros) when also `bias`.
     ///
     /// # Errors
     /// [`NormError::InvalidConfig`] from [`LayerNormConfig::validate`]; a duplicate parameter
     /// name.
-    pub fn new<E: Element>(
-        config: LayerNormConfig,
-        params: &mut ParamStore<E>,
-        prefix: &str,
-    ) -> Result<Self> {
+    pub fn new(config: LayerNormConfig, params: &mut ParamStore<E>, prefix: &str) -> Result<Self> {
         config.validate()?;
         let shape = config.normalized_shape.clone();
         let (mut weight, mut bias) = (None, None);
@@ -47,6 +46,7 @@ impl LayerNorm {
             config,
             weight,
             bias,
+            element: PhantomData,
         })
     }
 
@@ -70,7 +70,7 @@ impl LayerNorm {
     /// # Errors
     /// [`NormError::Shape`] when `x`'s trailing dimensions are not `normalized_shape` (or a
     /// parameter was replaced by one of another shape); a stale or wrong-tape handle.
-    pub fn forward<E: Element>(&self, tape: &mut Tape<E>, x: Var) -> Result<Var> {
+    pub fn forward(&self, tape: &mut Tape<E>, x: Var) -> Result<Var> {
         let (weight, bias) = (
             self.param_var(tape, self.weight)?,
             self.param_var(tape, self.bias)?,
@@ -84,11 +84,7 @@ impl LayerNorm {
         })
     }
 
-    fn param_var<E: Element>(
-        &self,
-        tape: &mut Tape<E>,
-        id: Option<ParamId>,
-    ) -> Result<Option<Var>> {
+    fn param_var(&self, tape: &mut Tape<E>, id: Option<ParamId>) -> Result<Option<Var>> {
         id.map(|id| tape.param(id))
             .transpose()
             .map_err(NormError::from)

@@ -143,9 +143,9 @@ fn invalid_hyperparameters_are_errors() {
         eps: -0.5,
         ..LayerNormConfig::new(&[2])
     };
-    assert!(LayerNorm::new::<f64>(ln_bad, tape.params_mut(), "").is_err());
-    assert!(LayerNorm::new::<f64>(LayerNormConfig::new(&[]), tape.params_mut(), "").is_err());
-    assert!(LayerNorm::new::<f64>(LayerNormConfig::new(&[2, 0]), tape.params_mut(), "").is_err());
+    assert!(LayerNorm::<f64>::new(ln_bad, tape.params_mut(), "").is_err());
+    assert!(LayerNorm::<f64>::new(LayerNormConfig::new(&[]), tape.params_mut(), "").is_err());
+    assert!(LayerNorm::<f64>::new(LayerNormConfig::new(&[2, 0]), tape.params_mut(), "").is_err());
 }
 
 #[test]
