@@ -312,3 +312,34 @@ pub(crate) fn node_value<'a, E: Element>(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clearing keeps the node and gradient storage: refilling to the same length reallocates
+    /// neither.
+    #[test]
+    fn clear_and_refill_keeps_the_node_storage() {
+        let mut tape = Tape::<f64>::new();
+        let step = |tape: &mut Tape<f64>| {
+            let x = tape.input(Tensor::ones(&[2]));
+            let mut y = x;
+            for _ in 0..100 {
+                y = tape.add(y, x).unwrap();
+            }
+            let s = tape.sum(y).unwrap();
+            tape.backward(s).unwrap();
+        };
+        step(&mut tape);
+        let (cap, ptr) = (tape.nodes.capacity(), tape.nodes.as_ptr());
+        let (gcap, gptr) = (tape.grads.capacity(), tape.grads.as_ptr());
+        for _ in 0..5 {
+            tape.clear();
+            assert!(tape.nodes.is_empty() && tape.grads.is_empty());
+            step(&mut tape);
+            assert_eq!((tape.nodes.capacity(), tape.nodes.as_ptr()), (cap, ptr));
+            assert_eq!((tape.grads.capacity(), tape.grads.as_ptr()), (gcap, gptr));
+        }
+    }
+}
