@@ -89,6 +89,7 @@ mod error;
 mod filter;
 mod mode;
 mod noise;
+mod optim;
 mod penalty;
 mod snapshot;
 mod store;

@@ -23,8 +23,9 @@ use crate::{RegError, Result};
 /// (which adds `wd·W` to the gradient) equals `Penalty::l2(wd / 2)`. Under Adam an L2 penalty
 /// is *not* weight decay: its gradient is rescaled by Adam's per-coordinate step size, while
 /// decoupled weight decay (Loshchilov & Hutter 2019, "Decoupled weight decay regularization",
-/// PyTorch's `AdamW`) shrinks every weight by the same factor `1 − lr·wd`; the test
-/// `l2_vs_decoupled_weight_decay` shows the difference step by step.
+/// PyTorch's `AdamW`) shrinks every weight by the same factor `1 − lr·wd`; the tests in
+/// `tests/weight_decay.rs` show the difference step by step, against `downhill-optim`'s `Adam`
+/// and `AdamW`.
 ///
 /// ```
 /// use downhill_reg::Penalty;

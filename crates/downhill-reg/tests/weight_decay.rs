@@ -107,3 +107,120 @@ fn under_adam_an_l2_penalty_is_not_decoupled_weight_decay() {
     }
     assert!(l2.0.max_abs_diff(&adamw.0).unwrap() > 1e-3);
 }
+
+mod with_downhill_optim {
+    use super::{Adam as HandAdam, data_grad, start};
+    use downhill_optim::{
+        Adam, AdamW, GradientTransformation, Optimizer, add_decayed_weights, apply_updates, chain,
+        scale, scale_by_adam,
+    };
+    use downhill_reg::{ParamFilter, Penalty, PenaltyTransform};
+    use downhill_tensor::Tensor;
+
+    const LR: f64 = 0.01;
+    const WD: f64 = 0.1;
+
+    /// Runs a chain for `steps` steps on the data loss from `start()`.
+    fn run_chain(parts: Vec<Box<dyn GradientTransformation<f64>>>, steps: usize) -> Tensor<f64> {
+        let opt = chain(parts);
+        let mut params = vec![start()];
+        let mut state = opt.init(&params);
+        for _ in 0..steps {
+            let mut updates = vec![data_grad(&params[0])];
+            opt.update(&mut updates, &mut state, &params).unwrap();
+            apply_updates(&mut params, &updates).unwrap();
+        }
+        params.pop().unwrap()
+    }
+
+    fn run_optimizer(opt: &mut dyn Optimizer<f64>, steps: usize) -> Tensor<f64> {
+        let mut params = vec![start()];
+        for _ in 0..steps {
+            let g = data_grad(&params[0]);
+            opt.step_tensors(&mut params, &[g]).unwrap();
+        }
+        params.pop().unwrap()
+    }
+
+    fn l2_chain() -> Vec<Box<dyn GradientTransformation<f64>>> {
+        vec![
+            Box::new(PenaltyTransform::new(Penalty::l2(WD / 2.0).unwrap())),
+            Box::new(scale_by_adam(0.9, 0.999, 1e-8, 0.0)),
+            Box::new(scale(-LR)),
+        ]
+    }
+
+    #[test]
+    fn penalty_before_adam_is_torch_adam_weight_decay() {
+        let ours = run_chain(l2_chain(), 100);
+        let mut torch_adam = Adam {
+            lr: LR,
+            weight_decay: WD,
+            ..Adam::default()
+        }
+        .build()
+        .unwrap();
+        let theirs = run_optimizer(&mut torch_adam, 100);
+        assert!(ours.max_abs_diff(&theirs).unwrap() < 1e-10);
+        // And the hand-written Adam with the penalty's gradient agrees too.
+        let (mut w, mut adam) = (start(), HandAdam::new(LR, 0.0, 3));
+        let penalty = PenaltyTransform::new(Penalty::l2(WD / 2.0).unwrap());
+        for _ in 0..100 {
+            let mut g = data_grad(&w);
+            penalty.apply_to_grads(&[&w], &mut [&mut g]).unwrap();
+            adam.step(&mut w, &g);
+        }
+        assert!(ours.max_abs_diff(&w).unwrap() < 1e-10);
+    }
+
+    #[test]
+    fn decay_after_adam_is_adamw_and_differs_from_the_penalty() {
+        let decoupled = run_chain(
+            vec![
+                Box::new(scale_by_adam(0.9, 0.999, 1e-8, 0.0)),
+                Box::new(add_decayed_weights(WD)),
+                Box::new(scale(-LR)),
+            ],
+            100,
+        );
+        let mut adamw = AdamW {
+            lr: LR,
+            weight_decay: WD,
+            ..AdamW::default()
+        }
+        .build()
+        .unwrap();
+        assert!(
+            decoupled
+                .max_abs_diff(&run_optimizer(&mut adamw, 100))
+                .unwrap()
+                < 1e-10
+        );
+        let coupled = run_chain(l2_chain(), 100);
+        assert!(decoupled.max_abs_diff(&coupled).unwrap() > 1e-3);
+    }
+
+    #[test]
+    fn transform_respects_the_filter_and_reports_optim_errors() {
+        let t = PenaltyTransform::from_filter(
+            Penalty::l1(1.0).unwrap(),
+            &ParamFilter::default(),
+            &[("0.weight", &[1, 2]), ("0.bias", &[2])],
+        );
+        let params = vec![Tensor::<f64>::full(&[1, 2], -3.0), Tensor::full(&[2], -3.0)];
+        let mut state = GradientTransformation::<f64>::init(&t, &params);
+        let mut updates = vec![Tensor::zeros(&[1, 2]), Tensor::zeros(&[2])];
+        t.update(&mut updates, &mut state, &params).unwrap();
+        assert_eq!(updates[0].as_slice(), &[-1.0, -1.0]);
+        assert_eq!(updates[1].as_slice(), &[0.0, 0.0]);
+        assert_eq!(state.count, 1);
+        let mut short = vec![Tensor::zeros(&[1, 2])];
+        assert!(t.update(&mut short, &mut state, &params[..1]).is_err());
+        let mut wrong = vec![Tensor::zeros(&[2, 1]), Tensor::zeros(&[2])];
+        assert!(t.update(&mut wrong, &mut state, &params).is_err());
+        let nan = vec![Tensor::full(&[1, 2], f64::NAN), Tensor::full(&[2], 1.0)];
+        let err = t.update(&mut updates, &mut state, &nan).unwrap_err();
+        assert!(err.to_string().contains("NaN"), "{err}");
+        assert_eq!(updates[0].as_slice(), &[-1.0, -1.0], "untouched on error");
+    }
+}
