@@ -19,23 +19,38 @@ pub const OPTIMIZER_NAMES: [&str; 11] = [
 /// A field the chosen optimizer does not have is an error, not silently ignored.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-#[allow(missing_docs)]
 pub struct Hyper {
+    /// Learning rate.
     pub lr: Option<f64>,
+    /// Momentum factor (SGD, RMSprop).
     pub momentum: Option<f64>,
+    /// Momentum dampening (SGD).
     pub dampening: Option<f64>,
+    /// Nesterov momentum (SGD).
     pub nesterov: Option<bool>,
+    /// Weight decay (L2, or decoupled where the optimizer says so).
     pub weight_decay: Option<f64>,
+    /// (β₁, β₂) of the Adam family, Lion and LAMB.
     pub betas: Option<(f64, f64)>,
+    /// ε of the denominator (must be ≥ 0; 0 is allowed as in PyTorch).
     pub eps: Option<f64>,
+    /// AMSGrad variant (Adam, AdamW).
     pub amsgrad: Option<bool>,
+    /// Smoothing constant (RMSprop).
     pub alpha: Option<f64>,
+    /// Centered RMSprop.
     pub centered: Option<bool>,
+    /// Running-average decay (Adadelta).
     pub rho: Option<f64>,
+    /// Learning-rate decay (Adagrad).
     pub lr_decay: Option<f64>,
+    /// Initial accumulator (Adagrad).
     pub initial_accumulator_value: Option<f64>,
+    /// Momentum decay ψ (NAdam).
     pub momentum_decay: Option<f64>,
+    /// Decoupled weight decay (Adam, NAdam, RAdam).
     pub decoupled_weight_decay: Option<bool>,
+    /// Maximize instead of minimize.
     pub maximize: Option<bool>,
     /// Parameter groups 1, 2, … (group 0 takes the values above).
     pub groups: Vec<GroupOverrides>,
@@ -87,233 +102,195 @@ impl Hyper {
 /// An unknown name (the message lists the valid ones), a hyperparameter the optimizer does not
 /// have, or an invalid value.
 pub fn by_name<E: Element>(name: &str, hyper: &Hyper) -> Result<Box<dyn Optimizer<E>>, OptimError> {
-    let h = hyper;
-    let groups = h.groups.clone();
-    let maximize = h.maximize.unwrap_or(false);
-    let boxed: Box<dyn Optimizer<E>> = match name {
-        "sgd" => {
-            h.only("sgd", &["momentum", "dampening", "nesterov"])?;
-            let d = Sgd::default();
-            Box::new(
-                Sgd {
-                    lr: h.lr.unwrap_or(d.lr),
-                    momentum: h.momentum.unwrap_or(d.momentum),
-                    dampening: h.dampening.unwrap_or(d.dampening),
-                    nesterov: h.nesterov.unwrap_or(d.nesterov),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "adagrad" => {
-            h.only("adagrad", &["lr_decay", "initial_accumulator_value", "eps"])?;
-            let d = Adagrad::default();
-            Box::new(
-                Adagrad {
-                    lr: h.lr.unwrap_or(d.lr),
-                    lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    initial_accumulator_value: h
-                        .initial_accumulator_value
-                        .unwrap_or(d.initial_accumulator_value),
-                    eps: h.eps.unwrap_or(d.eps),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "adadelta" => {
-            h.only("adadelta", &["rho", "eps"])?;
-            let d = Adadelta::default();
-            Box::new(
-                Adadelta {
-                    lr: h.lr.unwrap_or(d.lr),
-                    rho: h.rho.unwrap_or(d.rho),
-                    eps: h.eps.unwrap_or(d.eps),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "rmsprop" => {
-            h.only("rmsprop", &["alpha", "eps", "momentum", "centered"])?;
-            let d = RmsProp::default();
-            Box::new(
-                RmsProp {
-                    lr: h.lr.unwrap_or(d.lr),
-                    alpha: h.alpha.unwrap_or(d.alpha),
-                    eps: h.eps.unwrap_or(d.eps),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    momentum: h.momentum.unwrap_or(d.momentum),
-                    centered: h.centered.unwrap_or(d.centered),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        _ => return adam_family(name, h),
-    };
-    Ok(boxed)
-}
-
-fn adam_family<E: Element>(name: &str, h: &Hyper) -> Result<Box<dyn Optimizer<E>>, OptimError> {
-    let groups = h.groups.clone();
-    let maximize = h.maximize.unwrap_or(false);
-    let boxed: Box<dyn Optimizer<E>> = match name {
-        "adam" => {
-            h.only(
-                "adam",
-                &["betas", "eps", "amsgrad", "decoupled_weight_decay"],
-            )?;
-            let d = Adam::default();
-            Box::new(
-                Adam {
-                    lr: h.lr.unwrap_or(d.lr),
-                    betas: h.betas.unwrap_or(d.betas),
-                    eps: h.eps.unwrap_or(d.eps),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    amsgrad: h.amsgrad.unwrap_or(d.amsgrad),
-                    decoupled_weight_decay: h
-                        .decoupled_weight_decay
-                        .unwrap_or(d.decoupled_weight_decay),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "adamw" => {
-            h.only("adamw", &["betas", "eps", "amsgrad"])?;
-            let d = AdamW::default();
-            Box::new(
-                AdamW {
-                    lr: h.lr.unwrap_or(d.lr),
-                    betas: h.betas.unwrap_or(d.betas),
-                    eps: h.eps.unwrap_or(d.eps),
-                    weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                    amsgrad: h.amsgrad.unwrap_or(d.amsgrad),
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "nadam" | "radam" => return nadam_radam(name, h),
-        "adamax" => {
-            h.only("adamax", &["betas", "eps"])?;
-            let d = Adamax::default();
-            let (lr, betas, eps) = (
-                h.lr.unwrap_or(d.lr),
-                h.betas.unwrap_or(d.betas),
-                h.eps.unwrap_or(d.eps),
-            );
-            let weight_decay = h.weight_decay.unwrap_or(d.weight_decay);
-            Box::new(
-                Adamax {
-                    lr,
-                    betas,
-                    eps,
-                    weight_decay,
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "lion" => {
-            h.only("lion", &["betas"])?;
-            let d = Lion::default();
-            let (lr, betas, weight_decay) = (
-                h.lr.unwrap_or(d.lr),
-                h.betas.unwrap_or(d.betas),
-                h.weight_decay.unwrap_or(d.weight_decay),
-            );
-            Box::new(
-                Lion {
-                    lr,
-                    betas,
-                    weight_decay,
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        "lamb" => {
-            h.only("lamb", &["betas", "eps"])?;
-            let d = Lamb::default();
-            let (lr, betas, eps) = (
-                h.lr.unwrap_or(d.lr),
-                h.betas.unwrap_or(d.betas),
-                h.eps.unwrap_or(d.eps),
-            );
-            let weight_decay = h.weight_decay.unwrap_or(d.weight_decay);
-            Box::new(
-                Lamb {
-                    lr,
-                    betas,
-                    eps,
-                    weight_decay,
-                    maximize,
-                    groups,
-                }
-                .build()?,
-            )
-        }
-        _ => {
-            let valid = OPTIMIZER_NAMES.join(", ");
-            return Err(OptimError::UnknownName {
-                kind: "optimizer",
-                name: name.to_string(),
-                valid,
-            });
-        }
-    };
-    Ok(boxed)
-}
-
-fn nadam_radam<E: Element>(name: &str, h: &Hyper) -> Result<Box<dyn Optimizer<E>>, OptimError> {
-    let (groups, maximize) = (h.groups.clone(), h.maximize.unwrap_or(false));
-    if name == "nadam" {
-        h.only(
-            "nadam",
-            &["betas", "eps", "momentum_decay", "decoupled_weight_decay"],
-        )?;
-        let d = NAdam::default();
-        return Ok(Box::new(
-            NAdam {
-                lr: h.lr.unwrap_or(d.lr),
-                betas: h.betas.unwrap_or(d.betas),
-                eps: h.eps.unwrap_or(d.eps),
-                weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-                momentum_decay: h.momentum_decay.unwrap_or(d.momentum_decay),
-                decoupled_weight_decay: h
-                    .decoupled_weight_decay
-                    .unwrap_or(d.decoupled_weight_decay),
-                maximize,
-                groups,
-            }
-            .build()?,
-        ));
+    match name {
+        "sgd" => sgd(hyper),
+        "adagrad" => adagrad(hyper),
+        "adadelta" => adadelta(hyper),
+        "rmsprop" => rmsprop(hyper),
+        "adam" => adam(hyper),
+        "adamw" => adamw(hyper),
+        "nadam" => nadam(hyper),
+        "radam" => radam(hyper),
+        "adamax" => adamax(hyper),
+        "lion" => lion(hyper),
+        "lamb" => lamb(hyper),
+        _ => Err(OptimError::UnknownName {
+            kind: "optimizer",
+            name: name.to_string(),
+            valid: OPTIMIZER_NAMES.join(", "),
+        }),
     }
+}
+
+type Built<E> = Result<Box<dyn Optimizer<E>>, OptimError>;
+
+fn sgd<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("sgd", &["momentum", "dampening", "nesterov"])?;
+    let d = Sgd::default();
+    let cfg = Sgd {
+        lr: h.lr.unwrap_or(d.lr),
+        momentum: h.momentum.unwrap_or(d.momentum),
+        dampening: h.dampening.unwrap_or(d.dampening),
+        nesterov: h.nesterov.unwrap_or(d.nesterov),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn adagrad<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("adagrad", &["lr_decay", "initial_accumulator_value", "eps"])?;
+    let d = Adagrad::default();
+    let cfg = Adagrad {
+        lr: h.lr.unwrap_or(d.lr),
+        lr_decay: h.lr_decay.unwrap_or(d.lr_decay),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        initial_accumulator_value: h
+            .initial_accumulator_value
+            .unwrap_or(d.initial_accumulator_value),
+        eps: h.eps.unwrap_or(d.eps),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn adadelta<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("adadelta", &["rho", "eps"])?;
+    let d = Adadelta::default();
+    let cfg = Adadelta {
+        lr: h.lr.unwrap_or(d.lr),
+        rho: h.rho.unwrap_or(d.rho),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn rmsprop<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("rmsprop", &["alpha", "eps", "momentum", "centered"])?;
+    let d = RmsProp::default();
+    let cfg = RmsProp {
+        lr: h.lr.unwrap_or(d.lr),
+        alpha: h.alpha.unwrap_or(d.alpha),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        momentum: h.momentum.unwrap_or(d.momentum),
+        centered: h.centered.unwrap_or(d.centered),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn adam<E: Element>(h: &Hyper) -> Built<E> {
+    h.only(
+        "adam",
+        &["betas", "eps", "amsgrad", "decoupled_weight_decay"],
+    )?;
+    let d = Adam::default();
+    let cfg = Adam {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        amsgrad: h.amsgrad.unwrap_or(d.amsgrad),
+        decoupled_weight_decay: h.decoupled_weight_decay.unwrap_or(d.decoupled_weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn adamw<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("adamw", &["betas", "eps", "amsgrad"])?;
+    let d = AdamW::default();
+    let cfg = AdamW {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        amsgrad: h.amsgrad.unwrap_or(d.amsgrad),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn nadam<E: Element>(h: &Hyper) -> Built<E> {
+    h.only(
+        "nadam",
+        &["betas", "eps", "momentum_decay", "decoupled_weight_decay"],
+    )?;
+    let d = NAdam::default();
+    let cfg = NAdam {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        momentum_decay: h.momentum_decay.unwrap_or(d.momentum_decay),
+        decoupled_weight_decay: h.decoupled_weight_decay.unwrap_or(d.decoupled_weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn radam<E: Element>(h: &Hyper) -> Built<E> {
     h.only("radam", &["betas", "eps", "decoupled_weight_decay"])?;
     let d = RAdam::default();
-    Ok(Box::new(
-        RAdam {
-            lr: h.lr.unwrap_or(d.lr),
-            betas: h.betas.unwrap_or(d.betas),
-            eps: h.eps.unwrap_or(d.eps),
-            weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
-            decoupled_weight_decay: h.decoupled_weight_decay.unwrap_or(d.decoupled_weight_decay),
-            maximize,
-            groups,
-        }
-        .build()?,
-    ))
+    let cfg = RAdam {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        decoupled_weight_decay: h.decoupled_weight_decay.unwrap_or(d.decoupled_weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn adamax<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("adamax", &["betas", "eps"])?;
+    let d = Adamax::default();
+    let cfg = Adamax {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn lion<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("lion", &["betas"])?;
+    let d = Lion::default();
+    let cfg = Lion {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
+}
+
+fn lamb<E: Element>(h: &Hyper) -> Built<E> {
+    h.only("lamb", &["betas", "eps"])?;
+    let d = Lamb::default();
+    let cfg = Lamb {
+        lr: h.lr.unwrap_or(d.lr),
+        betas: h.betas.unwrap_or(d.betas),
+        eps: h.eps.unwrap_or(d.eps),
+        weight_decay: h.weight_decay.unwrap_or(d.weight_decay),
+        maximize: h.maximize.unwrap_or(d.maximize),
+        groups: h.groups.clone(),
+    };
+    Ok(Box::new(cfg.build()?))
 }

@@ -168,6 +168,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
+    fn fused_lamb_equals_the_scalar_reference(
+        p in params(),
+        n in 1usize..9,
+        seed in any::<u64>(),
+    ) {
+        lamb_matches(&p, n, seed)?;
+    }
+
+    #[test]
     fn fused_optimizers_equal_the_scalar_reference(
         which in 0..NAMES.len(),
         p in params(),
@@ -197,4 +206,48 @@ proptest! {
             }
         }
     }
+}
+
+/// LAMB (You et al. 2020, as optax): Adam's direction plus decoupled decay, scaled per tensor by
+/// the trust ratio ‖x‖/‖u‖.
+fn lamb_matches(p: &P, n: usize, seed: u64) -> Result<(), TestCaseError> {
+    let h = Hyper {
+        lr: Some(p.lr),
+        betas: Some((p.b1, p.b2)),
+        eps: Some(p.eps),
+        weight_decay: Some(p.wd),
+        ..Hyper::default()
+    };
+    let mut opt = by_name::<f64>("lamb", &h).unwrap();
+    let val =
+        |i: usize, t: usize| ((seed % 1000) as f64 * 0.001 + i as f64 * 1.3 + t as f64 * 0.7).sin();
+    let mut slow: Vec<f64> = (0..n).map(|i| val(i, 0)).collect();
+    let mut fast = vec![Tensor::from_vec(&[n], slow.clone()).unwrap()];
+    let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+    for t in 1..=10 {
+        let g: Vec<f64> = (0..n).map(|i| 2.0 * val(i, t)).collect();
+        opt.step_tensors(&mut fast, &[Tensor::from_vec(&[n], g.clone()).unwrap()])
+            .unwrap();
+        let tf = t as f64;
+        let mut u = vec![0.0; n];
+        for i in 0..n {
+            m[i] = p.b1 * m[i] + (1.0 - p.b1) * g[i];
+            v[i] = p.b2 * v[i] + (1.0 - p.b2) * g[i] * g[i];
+            let (mh, vh) = (m[i] / (1.0 - p.b1.powf(tf)), v[i] / (1.0 - p.b2.powf(tf)));
+            u[i] = mh / (vh.sqrt() + p.eps) + p.wd * slow[i];
+        }
+        let norm = |a: &[f64]| a.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let (xn, un) = (norm(&slow), norm(&u));
+        let r = if xn == 0.0 || un == 0.0 { 1.0 } else { xn / un };
+        for i in 0..n {
+            slow[i] -= p.lr * r * u[i];
+        }
+        for (a, b) in fast[0].as_slice().iter().zip(&slow) {
+            prop_assert!(
+                close(*a, *b),
+                "lamb step {t}: fused {a} vs reference {b} ({p:?})"
+            );
+        }
+    }
+    Ok(())
 }

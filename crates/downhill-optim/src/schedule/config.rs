@@ -42,6 +42,8 @@ fn five() -> u64 {
 /// A schedule and its settings, serde-tagged by `"name"` (PyTorch's class name in lower case),
 /// with PyTorch's defaults for omitted fields.
 ///
+/// The fields are those of the schedule types, documented there.
+///
 /// ```
 /// use downhill_optim::{ScheduleConfig, Sgd};
 /// let cfg: ScheduleConfig = serde_json::from_str(r#"{"name": "cosineannealinglr", "t_max": 100}"#).unwrap();
@@ -123,14 +125,20 @@ pub enum ScheduleConfig {
 /// The optional settings of [`ReduceLrOnPlateau`] in a [`ScheduleConfig`], PyTorch's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[allow(missing_docs)]
 pub struct PlateauSettings {
+    /// Multiplicative factor (default 0.1).
     pub factor: f64,
+    /// Bad steps tolerated (default 10).
     pub patience: u64,
+    /// Improvement threshold (default 1e-4).
     pub threshold: f64,
+    /// Rel or abs (default rel).
     pub threshold_mode: ThresholdMode,
+    /// Steps to wait after a reduction (default 0).
     pub cooldown: u64,
+    /// Lower bound on the rates (default 0).
     pub min_lr: f64,
+    /// Smallest change applied (default 1e-8).
     pub eps: f64,
 }
 

@@ -205,15 +205,22 @@ impl OneCycleLr {
 /// The optional settings of [`OneCycleLr`], with PyTorch's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[allow(missing_docs)]
 pub struct OneCycleOptions {
+    /// Fraction of the cycle spent increasing the rate (default 0.3).
     pub pct_start: f64,
+    /// Interpolation (default cosine).
     pub anneal_strategy: AnnealStrategy,
+    /// Cycle momentum/β₁ inversely to the rate (default true).
     pub cycle_momentum: bool,
+    /// Lowest momentum (default 0.85).
     pub base_momentum: f64,
+    /// Highest momentum (default 0.95).
     pub max_momentum: f64,
+    /// initial rate = max_lr/div_factor (default 25).
     pub div_factor: f64,
+    /// final rate = initial/final_div_factor (default 1e4).
     pub final_div_factor: f64,
+    /// Smith's three-phase variant (default false).
     pub three_phase: bool,
 }
 
