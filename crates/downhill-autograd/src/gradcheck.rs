@@ -84,7 +84,7 @@ where
                 worst = (err, e, a, numeric);
             }
         }
-        if !(worst.0 <= options.tolerance) {
+        if worst.0.is_nan() || worst.0 > options.tolerance {
             return Err(AutogradError::GradCheck {
                 input: (*name).to_string(),
                 index: worst.1,

@@ -45,13 +45,21 @@ fn grid_tensor(offset: f64) -> impl Strategy<Value = T> {
 /// An output shape and an operand shape that broadcasts to it (some axes 1, some leading axes
 /// dropped), in random order.
 fn bcast_shapes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
-    (shape(3), prop::collection::vec(any::<bool>(), 3), 0usize..4, any::<bool>()).prop_map(
-        |(s, mask, drop, swap)| {
-            let b: Vec<usize> = s.iter().zip(&mask).map(|(&d, &m)| if m { 1 } else { d }).collect();
+    (
+        shape(3),
+        prop::collection::vec(any::<bool>(), 3),
+        0usize..4,
+        any::<bool>(),
+    )
+        .prop_map(|(s, mask, drop, swap)| {
+            let b: Vec<usize> = s
+                .iter()
+                .zip(&mask)
+                .map(|(&d, &m)| if m { 1 } else { d })
+                .collect();
             let b = b[drop.min(b.len())..].to_vec();
             if swap { (b, s) } else { (s, b) }
-        },
-    )
+        })
 }
 
 fn bcast_pair(lo: f64, hi: f64) -> impl Strategy<Value = (T, T)> {

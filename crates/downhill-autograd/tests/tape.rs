@@ -18,7 +18,11 @@ fn a_chain_of_10000_ops_backwards_without_stack_overflow() {
             let x = tape.input(v(&[1.0, 2.0]));
             let mut y = x;
             for k in 0..10_000 {
-                y = if k % 2 == 0 { tape.add(y, x).unwrap() } else { tape.scale(y, 1.0).unwrap() };
+                y = if k % 2 == 0 {
+                    tape.add(y, x).unwrap()
+                } else {
+                    tape.scale(y, 1.0).unwrap()
+                };
             }
             let s = tape.sum(y).unwrap();
             tape.backward(s).unwrap();
@@ -43,11 +47,17 @@ fn gradients_accumulate_over_uses_and_over_backward_passes() {
     let l = tape.sum(s).unwrap();
     tape.backward(l).unwrap();
     // ∂/∂w (wx + w²) = x + 2w = 8, ∂/∂x = w = 3
-    assert_eq!(tape.params().get(w).unwrap().grad().unwrap().as_slice(), &[8.0]);
+    assert_eq!(
+        tape.params().get(w).unwrap().grad().unwrap().as_slice(),
+        &[8.0]
+    );
     assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[3.0]);
     // a second backward over the same recording adds to both
     tape.backward(l).unwrap();
-    assert_eq!(tape.params().get(w).unwrap().grad().unwrap().as_slice(), &[16.0]);
+    assert_eq!(
+        tape.params().get(w).unwrap().grad().unwrap().as_slice(),
+        &[16.0]
+    );
     assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[6.0]);
     // and across steps, parameters keep accumulating until zero_grad
     tape.clear();
@@ -60,7 +70,10 @@ fn gradients_accumulate_over_uses_and_over_backward_passes() {
     assert!(p.grad().is_none() && !p.has_grad);
     assert_eq!(p.grad.as_slice(), &[0.0]);
     tape.backward(l).unwrap();
-    assert_eq!(tape.params().get(w).unwrap().grad().unwrap().as_slice(), &[1.0]);
+    assert_eq!(
+        tape.params().get(w).unwrap().grad().unwrap().as_slice(),
+        &[1.0]
+    );
 }
 
 #[test]
@@ -127,7 +140,10 @@ fn constants_get_no_gradient() {
     tape.backward(l).unwrap();
     assert!(!tape.requires_grad(c).unwrap());
     assert!(tape.grad(c).unwrap().is_none());
-    assert!(tape.grad(p).unwrap().is_none(), "intermediate gradients are not kept");
+    assert!(
+        tape.grad(p).unwrap().is_none(),
+        "intermediate gradients are not kept"
+    );
     assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[1.0, 2.0]);
 }
 
@@ -192,12 +208,24 @@ fn handles_from_another_tape_or_before_a_clear_are_errors() {
     let xa = a.input(v(&[1.0]));
     let xb = b.input(v(&[1.0]));
     let e = b.add(xa, xb).unwrap_err();
-    assert!(matches!(e, AutogradError::WrongTape { op: "add", .. }), "{e}");
+    assert!(
+        matches!(e, AutogradError::WrongTape { op: "add", .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("another tape"));
     assert!(matches!(b.value(xa), Err(AutogradError::WrongTape { .. })));
     assert!(matches!(b.grad(xa), Err(AutogradError::WrongTape { .. })));
-    assert!(matches!(b.backward(xa), Err(AutogradError::WrongTape { .. })));
-    assert!(matches!(b.transpose(xa), Err(AutogradError::WrongTape { op: "transpose", .. })));
+    assert!(matches!(
+        b.backward(xa),
+        Err(AutogradError::WrongTape { .. })
+    ));
+    assert!(matches!(
+        b.transpose(xa),
+        Err(AutogradError::WrongTape {
+            op: "transpose",
+            ..
+        })
+    ));
     assert_eq!(b.len(), 1, "a failed op records nothing");
     a.clear();
     let e = a.exp(xa).unwrap_err();
@@ -221,7 +249,10 @@ fn backward_from_a_non_scalar_needs_a_seed() {
     assert!(tape.grad(x).unwrap().is_none());
     let e = tape.backward_with_seed(y, v(&[1.0, 1.0])).unwrap_err();
     assert!(matches!(e, AutogradError::GradShape { .. }));
-    assert!(e.to_string().contains("[2]") && e.to_string().contains("[3]"), "{e}");
+    assert!(
+        e.to_string().contains("[2]") && e.to_string().contains("[3]"),
+        "{e}"
+    );
     tape.backward_with_seed(y, v(&[1.0, 0.5, -1.0])).unwrap();
     assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[2.0, 1.0, -2.0]);
     // a shape-[1] output needs no seed
@@ -237,14 +268,24 @@ fn custom_op_errors_stop_backward_with_a_message() {
         fn name(&self) -> &str {
             "bad_op"
         }
-        fn backward(&self, _i: &[&Tensor<f64>], _o: &Tensor<f64>, _g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+        fn backward(
+            &self,
+            _i: &[&Tensor<f64>],
+            _o: &Tensor<f64>,
+            _g: &Tensor<f64>,
+        ) -> Result<Vec<Option<Tensor<f64>>>> {
             Ok(vec![Some(Tensor::zeros(&self.1)); self.0])
         }
     }
-    for (count, shape, needle) in [(2, vec![2], "2 gradients for 1 inputs"), (1, vec![3], "[3]")] {
+    for (count, shape, needle) in [
+        (2, vec![2], "2 gradients for 1 inputs"),
+        (1, vec![3], "[3]"),
+    ] {
         let mut tape = Tape::<f64>::new();
         let x = tape.input(v(&[1.0, 2.0]));
-        let y = tape.custom(&[x], v(&[0.0, 0.0]), Box::new(Bad(count, shape))).unwrap();
+        let y = tape
+            .custom(&[x], v(&[0.0, 0.0]), Box::new(Bad(count, shape)))
+            .unwrap();
         let l = tape.sum(y).unwrap();
         let e = tape.backward(l).unwrap_err().to_string();
         assert!(e.contains("bad_op") && e.contains(needle), "{e}");
@@ -255,7 +296,12 @@ fn custom_op_errors_stop_backward_with_a_message() {
         fn name(&self) -> &str {
             "skip"
         }
-        fn backward(&self, _i: &[&Tensor<f64>], _o: &Tensor<f64>, _g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+        fn backward(
+            &self,
+            _i: &[&Tensor<f64>],
+            _o: &Tensor<f64>,
+            _g: &Tensor<f64>,
+        ) -> Result<Vec<Option<Tensor<f64>>>> {
             Ok(vec![None])
         }
     }

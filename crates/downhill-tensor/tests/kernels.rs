@@ -72,8 +72,14 @@ fn elementwise_with_broadcasting_by_hand() {
     assert_eq!(outer.as_slice(), &[110., 120., 210., 220.]);
     let sc = a.mul(&Tensor::scalar(2.0)).unwrap();
     assert_eq!(sc.as_slice(), &[2., 4., 6., 8.]);
-    assert_eq!(a.maximum(&t(&[2], &[2.5, 0.])).unwrap().as_slice(), &[2.5, 2., 3., 4.]);
-    assert_eq!(a.minimum(&t(&[2], &[2.5, 0.])).unwrap().as_slice(), &[1., 0., 2.5, 0.]);
+    assert_eq!(
+        a.maximum(&t(&[2], &[2.5, 0.])).unwrap().as_slice(),
+        &[2.5, 2., 3., 4.]
+    );
+    assert_eq!(
+        a.minimum(&t(&[2], &[2.5, 0.])).unwrap().as_slice(),
+        &[1., 0., 2.5, 0.]
+    );
     assert_eq!(a.scale(0.5).as_slice(), &[0.5, 1., 1.5, 2.]);
     assert_eq!(a.add_scalar(1.0).as_slice(), &[2., 3., 4., 5.]);
 }
@@ -101,9 +107,15 @@ fn in_place_arithmetic() {
 
 #[test]
 fn broadcast_shape_rules() {
-    assert_eq!(broadcast_shape("add", &[4, 1, 3], &[5, 1]).unwrap(), vec![4, 5, 3]);
+    assert_eq!(
+        broadcast_shape("add", &[4, 1, 3], &[5, 1]).unwrap(),
+        vec![4, 5, 3]
+    );
     assert_eq!(broadcast_shape("add", &[], &[2, 3]).unwrap(), vec![2, 3]);
-    assert_eq!(broadcast_shape("add", &[0, 3], &[1, 3]).unwrap(), vec![0, 3]);
+    assert_eq!(
+        broadcast_shape("add", &[0, 3], &[1, 3]).unwrap(),
+        vec![0, 3]
+    );
     assert!(broadcast_shape("add", &[2, 3], &[3, 2]).is_err());
 }
 
@@ -162,7 +174,10 @@ fn reductions_by_hand() {
     assert_eq!(a.sum_axes(&[0, 1], false).unwrap().shape(), &[] as &[usize]);
     assert_eq!(a.sum_axes(&[1, 0, 1], true).unwrap().as_slice(), &[21.0]);
     assert_eq!(a.sum_axes(&[], false).unwrap(), a);
-    assert_eq!(a.mean_axes(&[0], false).unwrap().as_slice(), &[2.5, 3.5, 4.5]);
+    assert_eq!(
+        a.mean_axes(&[0], false).unwrap().as_slice(),
+        &[2.5, 3.5, 4.5]
+    );
     assert_eq!(a.mean_axes(&[0, 1], true).unwrap().shape(), &[1, 1]);
     assert_eq!(a.max_axes(&[1], false).unwrap().as_slice(), &[5., 6.]);
     assert_eq!(a.max_axes(&[0], true).unwrap().as_slice(), &[4., 5., 6.]);
@@ -170,7 +185,10 @@ fn reductions_by_hand() {
     assert_eq!(am.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
     // ties: the first index, as torch.argmax
     let tie = t(&[3], &[2., 7., 7.]);
-    assert_eq!(tie.argmax(0).unwrap().iter().copied().collect::<Vec<_>>(), vec![1]);
+    assert_eq!(
+        tie.argmax(0).unwrap().iter().copied().collect::<Vec<_>>(),
+        vec![1]
+    );
     assert_eq!(t(&[2], &[3., 4.]).norm_l2(), 5.0);
     assert_eq!(reduced_shape(&[2, 3, 4], &[1], true), vec![2, 1, 4]);
     assert_eq!(reduced_shape(&[2, 3, 4], &[0, 2], false), vec![3]);
@@ -182,7 +200,10 @@ fn unary_kernels_by_hand() {
     let a = t(&[4], &[1., 4., 0.25, 2.]);
     assert_eq!(a.sqrt().as_slice(), &[1., 2., 0.5, 2f64.sqrt()]);
     assert_eq!(a.ln().as_slice(), &[0., 4f64.ln(), 0.25f64.ln(), 2f64.ln()]);
-    assert_eq!(a.exp().as_slice(), &[1f64.exp(), 4f64.exp(), 0.25f64.exp(), 2f64.exp()]);
+    assert_eq!(
+        a.exp().as_slice(),
+        &[1f64.exp(), 4f64.exp(), 0.25f64.exp(), 2f64.exp()]
+    );
     assert_eq!(a.recip().as_slice(), &[1., 0.25, 4., 0.5]);
     assert_eq!(a.square().as_slice(), &[1., 16., 0.0625, 4.]);
     assert_eq!(a.powi(3).as_slice(), &[1., 64., 0.015625, 8.]);
@@ -243,9 +264,19 @@ fn softmax_and_log_softmax_by_hand() {
     let x = t(&[2, 2], &[0., 2f64.ln(), 1., 1.]);
     let sm = x.softmax(1).unwrap();
     let want = [1. / 3., 2. / 3., 0.5, 0.5];
-    assert!(sm.as_slice().iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-15));
+    assert!(
+        sm.as_slice()
+            .iter()
+            .zip(want)
+            .all(|(a, b)| (a - b).abs() < 1e-15)
+    );
     let lsm = x.log_softmax(1).unwrap();
-    assert!(lsm.as_slice().iter().zip(want).all(|(a, b)| (a - b.ln()).abs() < 1e-15));
+    assert!(
+        lsm.as_slice()
+            .iter()
+            .zip(want)
+            .all(|(a, b)| (a - b.ln()).abs() < 1e-15)
+    );
     // along axis 0 (non-contiguous lanes)
     let sm0 = x.softmax(0).unwrap();
     let e = |v: f64| v.exp();

@@ -11,7 +11,11 @@ fn fixture(name: &str) -> Value {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 /// Relative error with an absolute floor for values that underflow.
@@ -24,10 +28,34 @@ type Act32 = fn(&Tensor<f32>) -> Tensor<f32>;
 
 fn acts() -> Vec<(&'static str, Act64, Act64, Act32, Act32)> {
     vec![
-        ("sigmoid", Tensor::sigmoid, Tensor::sigmoid_grad, Tensor::sigmoid, Tensor::sigmoid_grad),
-        ("tanh", Tensor::tanh, Tensor::tanh_grad, Tensor::tanh, Tensor::tanh_grad),
-        ("relu", Tensor::relu, Tensor::relu_grad, Tensor::relu, Tensor::relu_grad),
-        ("softplus", Tensor::softplus, Tensor::softplus_grad, Tensor::softplus, Tensor::softplus_grad),
+        (
+            "sigmoid",
+            Tensor::sigmoid,
+            Tensor::sigmoid_grad,
+            Tensor::sigmoid,
+            Tensor::sigmoid_grad,
+        ),
+        (
+            "tanh",
+            Tensor::tanh,
+            Tensor::tanh_grad,
+            Tensor::tanh,
+            Tensor::tanh_grad,
+        ),
+        (
+            "relu",
+            Tensor::relu,
+            Tensor::relu_grad,
+            Tensor::relu,
+            Tensor::relu_grad,
+        ),
+        (
+            "softplus",
+            Tensor::softplus,
+            Tensor::softplus_grad,
+            Tensor::softplus,
+            Tensor::softplus_grad,
+        ),
     ]
 }
 
@@ -41,8 +69,20 @@ fn activations_f64_match_exact_values_to_full_precision() {
         let want_v = floats(&fx[name]["exact"]["value"]);
         let want_d = floats(&fx[name]["exact"]["grad"]);
         for i in 0..xs.len() {
-            assert!(close(v.as_slice()[i], want_v[i], 1e-14, 1e-300), "{name}({}) = {} want {}", xs[i], v.as_slice()[i], want_v[i]);
-            assert!(close(d.as_slice()[i], want_d[i], 1e-13, 1e-300), "{name}'({}) = {:e} want {:e}", xs[i], d.as_slice()[i], want_d[i]);
+            assert!(
+                close(v.as_slice()[i], want_v[i], 1e-14, 1e-300),
+                "{name}({}) = {} want {}",
+                xs[i],
+                v.as_slice()[i],
+                want_v[i]
+            );
+            assert!(
+                close(d.as_slice()[i], want_d[i], 1e-13, 1e-300),
+                "{name}'({}) = {:e} want {:e}",
+                xs[i],
+                d.as_slice()[i],
+                want_d[i]
+            );
         }
     }
 }
@@ -57,8 +97,16 @@ fn activations_f64_match_pytorch_to_1e10() {
         let want_v = floats(&fx[name]["torch_f64"]["value"]);
         let want_d = floats(&fx[name]["torch_f64"]["grad"]);
         for i in 0..xs.len() {
-            assert!(close(v.as_slice()[i], want_v[i], 1e-10, 1e-10), "{name}({})", xs[i]);
-            assert!(close(d.as_slice()[i], want_d[i], 1e-10, 1e-10), "{name}'({})", xs[i]);
+            assert!(
+                close(v.as_slice()[i], want_v[i], 1e-10, 1e-10),
+                "{name}({})",
+                xs[i]
+            );
+            assert!(
+                close(d.as_slice()[i], want_d[i], 1e-10, 1e-10),
+                "{name}'({})",
+                xs[i]
+            );
         }
     }
 }
@@ -76,9 +124,24 @@ fn activations_f32_are_finite_and_correct_at_extremes() {
         let exact_d = floats(&fx[name]["exact"]["grad"]);
         for i in 0..xs.len() {
             let (gv, gd) = (v.as_slice()[i] as f64, d.as_slice()[i] as f64);
-            assert!(close(gv, torch_v[i], 1e-6, 1e-7), "{name}({}) f32 = {gv} torch {}", xs[i], torch_v[i]);
-            assert!(close(gv, exact_v[i], 1e-6, 1e-7), "{name}({}) f32 = {gv} exact {}", xs[i], exact_v[i]);
-            assert!(close(gd, exact_d[i], 1e-5, 1e-7), "{name}'({}) f32 = {gd} exact {}", xs[i], exact_d[i]);
+            assert!(
+                close(gv, torch_v[i], 1e-6, 1e-7),
+                "{name}({}) f32 = {gv} torch {}",
+                xs[i],
+                torch_v[i]
+            );
+            assert!(
+                close(gv, exact_v[i], 1e-6, 1e-7),
+                "{name}({}) f32 = {gv} exact {}",
+                xs[i],
+                exact_v[i]
+            );
+            assert!(
+                close(gd, exact_d[i], 1e-5, 1e-7),
+                "{name}'({}) f32 = {gd} exact {}",
+                xs[i],
+                exact_d[i]
+            );
         }
     }
     // the headline values, spelled out: |x| = 1000 in f32
@@ -98,26 +161,50 @@ fn activation_derivatives_keep_relative_precision_in_the_tails() {
     let x = Tensor::<f64>::from_vec(&[2], vec![40.0, -40.0]).unwrap();
     let sg = x.sigmoid_grad();
     let want = (-40f64).exp() / (1.0 + (-40f64).exp()).powi(2);
-    assert!(sg.as_slice().iter().all(|&g| close(g, want, 1e-14, 0.0)), "{sg:?}");
+    assert!(
+        sg.as_slice().iter().all(|&g| close(g, want, 1e-14, 0.0)),
+        "{sg:?}"
+    );
     let tg = x.tanh_grad();
     let want = 4.0 * (-80f64).exp() / (1.0 + (-80f64).exp()).powi(2);
-    assert!(tg.as_slice().iter().all(|&g| close(g, want, 1e-14, 0.0)), "{tg:?}");
+    assert!(
+        tg.as_slice().iter().all(|&g| close(g, want, 1e-14, 0.0)),
+        "{tg:?}"
+    );
 }
 
 #[test]
 fn softmax_log_softmax_and_cross_entropy_exact_at_1000() {
     let fx = fixture("cross_entropy.json");
-    let rows: Vec<Vec<f64>> = fx["logits"].as_array().unwrap().iter().map(floats).collect();
+    let rows: Vec<Vec<f64>> = fx["logits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats)
+        .collect();
     let (n, c) = (rows.len(), rows[0].len());
     let z = Tensor::from_vec(&[n, c], rows.concat()).unwrap();
-    let labels: Vec<usize> = fx["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let labels: Vec<usize> = fx["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
     let check = |got: &[f64], want: &[f64], what: &str| {
         for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
             assert!(close(g, w, 1e-12, 1e-300), "{what}[{i}] = {g} want {w}");
         }
     };
-    check(z.softmax(1).unwrap().as_slice(), &floats(&fx["softmax_f64"]), "softmax");
-    check(z.log_softmax(1).unwrap().as_slice(), &floats(&fx["log_softmax_f64"]), "log_softmax");
+    check(
+        z.softmax(1).unwrap().as_slice(),
+        &floats(&fx["softmax_f64"]),
+        "softmax",
+    );
+    check(
+        z.log_softmax(1).unwrap().as_slice(),
+        &floats(&fx["log_softmax_f64"]),
+        "log_softmax",
+    );
     let (losses, probs) = z.softmax_cross_entropy(&labels).unwrap();
     check(&losses, &floats(&fx["per_sample_f64"]), "cross_entropy");
     check(probs.as_slice(), &floats(&fx["softmax_f64"]), "probs");

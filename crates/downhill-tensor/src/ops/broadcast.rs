@@ -127,7 +127,7 @@ pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> 
     }
     let shape = broadcast_shape(op.name(), a.shape(), b.shape())?;
     // Fast path: b is a row vector broadcast over the leading axes (bias add and the like).
-    if b.len() > 0 && a.shape() == shape.as_slice() && shape.ends_with(b.shape()) {
+    if !b.is_empty() && a.shape() == shape.as_slice() && shape.ends_with(b.shape()) {
         let n = b.len();
         let mut out = vec![E::zero(); a.len()];
         for (o, x) in out.chunks_exact_mut(n).zip(a.as_slice().chunks_exact(n)) {
