@@ -39,6 +39,12 @@
 //!   [`CosineAnnealingWarmRestarts`], [`LinearLr`], [`OneCycleLr`], [`ReduceLrOnPlateau`],
 //!   [`SequentialLr`]; [`ScheduleConfig`] builds one from serde config.
 //! - **Clipping**: [`clip_grad_norm`] (PyTorch's `clip_grad_norm_`) and [`clip_grad_value`].
+//! - **Validation**: configs are checked by `build()` — a negative or NaN learning rate or
+//!   weight decay, betas outside [0, 1), a negative ε (ε = 0 is allowed, as in PyTorch),
+//!   Nesterov with dampening or without momentum — and steps check that each gradient has its
+//!   parameter's shape and that the parameter list did not change. Errors
+//!   ([`OptimError`]) name the hyperparameter and value, or the parameter index and shapes;
+//!   nothing panics on user input, and a failed step modifies nothing.
 //! - **State**: every optimizer's [`StateDict`] and every schedule's state serialize with
 //!   serde; save → load → continue equals never having stopped, bit for bit.
 //!
@@ -112,7 +118,7 @@ pub use transform::adam::{ScaleByAdam, scale_by_adam};
 pub use transform::chain::{Chain, apply_updates, chain};
 pub use transform::clip::{ClipByGlobalNorm, ClipByValue, clip_by_global_norm, clip_by_value};
 pub use transform::decay::{AddDecayedWeights, add_decayed_weights};
-pub use transform::momentum::{ScaleByMomentum, scale_by_momentum};
+pub use transform::momentum::{ScaleByMomentum, scale_by_momentum, trace};
 pub use transform::rms::{ScaleByRms, scale_by_rms};
 pub use transform::scale::{Scale, ScaleBySchedule, scale, scale_by_schedule};
 pub use transform::trust_ratio::{ScaleByTrustRatio, scale_by_trust_ratio};

@@ -316,3 +316,40 @@ fn clip_transform_equals_free_function() {
     clip_grad_norm(&mut [&mut w], 1.0, 2.0, false).unwrap();
     assert_eq!(u[0], w);
 }
+
+/// Tensors above the threading threshold take the rayon path: it must give bit-identical
+/// results to the sequential path (here: the same data split into small tensors).
+#[test]
+fn threaded_path_equals_sequential_path() {
+    let n = 1 << 18;
+    let data: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 1001) as f32 - 500.0) * 1e-3)
+        .collect();
+    for name in OPTIMIZER_NAMES.iter().filter(|&&n| n != "lamb") {
+        let mut big_opt = by_name::<f32>(name, &Hyper::default()).unwrap();
+        let mut small_opt = by_name::<f32>(name, &Hyper::default()).unwrap();
+        let mut big = vec![Tensor::from_vec(&[n], data.clone()).unwrap()];
+        let mut small: Vec<Tensor<f32>> = data
+            .chunks(n / 8)
+            .map(|c| Tensor::from_vec(&[c.len()], c.to_vec()).unwrap())
+            .collect();
+        for step in 0..3 {
+            let g: Vec<f32> = (0..n)
+                .map(|i| ((i + step * 11) % 17) as f32 - 8.0)
+                .collect();
+            big_opt
+                .step_tensors(&mut big, &[Tensor::from_vec(&[n], g.clone()).unwrap()])
+                .unwrap();
+            let gs: Vec<Tensor<f32>> = g
+                .chunks(n / 8)
+                .map(|c| Tensor::from_vec(&[c.len()], c.to_vec()).unwrap())
+                .collect();
+            small_opt.step_tensors(&mut small, &gs).unwrap();
+        }
+        let joined: Vec<f32> = small.iter().flat_map(|t| t.as_slice().to_vec()).collect();
+        assert!(
+            big[0].as_slice() == joined.as_slice(),
+            "{name}: threaded and sequential paths differ"
+        );
+    }
+}

@@ -27,6 +27,11 @@ pub fn scale_by_momentum(decay: f64, nesterov: bool) -> ScaleByMomentum {
     ScaleByMomentum { decay, nesterov }
 }
 
+/// optax's name for [`scale_by_momentum`].
+pub fn trace(decay: f64, nesterov: bool) -> ScaleByMomentum {
+    scale_by_momentum(decay, nesterov)
+}
+
 impl<E: Element> GradientTransformation<E> for ScaleByMomentum {
     fn init(&self, params: &[Tensor<E>]) -> TransformState<E> {
         TransformState {
