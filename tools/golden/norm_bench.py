@@ -1,11 +1,12 @@
 """PyTorch's time for the workload of crates/downhill-norm/benches/batchnorm.rs.
 
 BatchNorm1d(512), training mode, on x of shape [128, 512] float32 with requires_grad:
-forward, then (y * g).sum().backward(). Two threads, as the Rust side's machine share.
+forward, then (y * g).sum().backward(). Two threads by default (`--threads N` to change).
 Prints the median time per iteration over repeated runs of at least 1 s after warm-up.
 
 Run:  python3 tools/golden/norm_bench.py
 """
+import argparse
 import statistics
 import time
 
@@ -15,7 +16,10 @@ N, C = 128, 512
 
 
 def main():
-    torch.set_num_threads(2)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    threads = parser.parse_args().threads
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     bn = torch.nn.BatchNorm1d(C)
     bn.train()
@@ -40,7 +44,7 @@ def main():
         runs.append((time.perf_counter() - start) / iters)
     med = statistics.median(runs)
     print(f"torch {torch.__version__} BatchNorm1d [128, 512] f32 train forward+mul+sum+backward, "
-          f"2 threads: median {med * 1e6:.1f} us/iter "
+          f"{threads} threads: median {med * 1e6:.1f} us/iter "
           f"({N * C / med / 1e9:.3f} Gelem/s; runs {[round(r * 1e6, 1) for r in runs]})")
 
 

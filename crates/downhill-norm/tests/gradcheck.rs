@@ -139,3 +139,20 @@ fn hand_computed_batch_norm_gradient() {
     assert_eq!(tape.grad(gamma).unwrap().unwrap().as_slice(), &[-1.0]);
     assert_eq!(tape.grad(beta).unwrap().unwrap().as_slice(), &[1.0]);
 }
+
+#[test]
+fn hand_computed_layer_norm_gradient() {
+    // One row x = [1, 3]: μ = 2, σ² = 1, x̂ = [−1, 1]; γ = [1, 2], β = [0, 1], ε = 0.
+    let mut tape = Tape::<f64>::new();
+    let x = tape.input(Tensor::from_vec(&[1, 2], vec![1.0, 3.0]).unwrap());
+    let gamma = tape.input(Tensor::from_vec(&[2], vec![1.0, 2.0]).unwrap());
+    let beta = tape.input(Tensor::from_vec(&[2], vec![0.0, 1.0]).unwrap());
+    let y = layer_norm(&mut tape, x, &[2], Some(gamma), Some(beta), 0.0).unwrap();
+    assert_eq!(tape.value(y).unwrap().as_slice(), &[-1.0, 3.0]);
+    tape.backward_with_seed(y, Tensor::from_vec(&[1, 2], vec![1.0, 0.0]).unwrap())
+        .unwrap();
+    // ĝ = g⊙γ = [1, 0]; Σĝ = 1; Σĝ·x̂ = −1; dx = (1/2)(2ĝ − 1 − x̂·(−1)) = [0, 0].
+    assert_eq!(tape.grad(x).unwrap().unwrap().as_slice(), &[0.0, 0.0]);
+    assert_eq!(tape.grad(gamma).unwrap().unwrap().as_slice(), &[-1.0, 0.0]);
+    assert_eq!(tape.grad(beta).unwrap().unwrap().as_slice(), &[1.0, 0.0]);
+}

@@ -171,3 +171,31 @@ fn f32_layers_run_and_no_grad_records_nothing_differentiable() {
     assert_eq!(bn.num_batches_tracked(), Some(0), "eval updates nothing");
     assert_eq!(serde_json::to_string(&Mode::Eval).unwrap(), "\"Eval\"");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The `[N, C]` fast path and the general `[N, C, *]` path are the same computation.
+    #[test]
+    fn row_and_block_kernels_agree(
+        (n, c, data, g) in (2usize..6, 1usize..5).prop_flat_map(|(n, c)| {
+            (Just(n), Just(c), prop::collection::vec(-5.0f64..5.0, n * c), prop::collection::vec(-5.0f64..5.0, n * c))
+        })
+    ) {
+        use downhill_norm::{BatchNormGrads, ChannelLayout, batch_norm_backward, batch_norm_normalize, channel_stats};
+        let run = |shape: &[usize]| {
+            let layout = ChannelLayout::of(shape).unwrap();
+            let stats = channel_stats(&data, layout, 1e-3);
+            let gamma: Vec<f64> = (0..c).map(|k| 1.0 + k as f64).collect();
+            let mut y = vec![0.0; n * c];
+            batch_norm_normalize(&data, layout, &stats, Some(&gamma), None, &mut y);
+            let (mut dx, mut dgamma, mut dbeta) = (vec![0.0; n * c], vec![0.0; c], vec![0.0; c]);
+            let out = BatchNormGrads { dx: &mut dx, dgamma: &mut dgamma, dbeta: &mut dbeta };
+            batch_norm_backward(&data, &g, layout, &stats, Some(&gamma), true, out);
+            (y, dx, dgamma, dbeta)
+        };
+        let (a, b) = (run(&[n, c]), run(&[n, c, 1]));
+        let close = |u: &[f64], v: &[f64]| u.iter().zip(v).all(|(p, q)| (p - q).abs() < 1e-12);
+        prop_assert!(close(&a.0, &b.0) && close(&a.1, &b.1) && close(&a.2, &b.2) && close(&a.3, &b.3));
+    }
+}
