@@ -4,6 +4,7 @@
 use downhill_autograd::{GradCheckOptions, Tape, check_gradients};
 use downhill_reg::{Dropout, DropoutScaling, GaussianNoise, Mode, RegError};
 use downhill_tensor::Tensor;
+use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
@@ -11,17 +12,21 @@ fn rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)
 }
 
-#[test]
-fn gradient_check_with_a_fixed_mask() {
-    let d = Dropout::new(0.4).unwrap();
-    let mask: Tensor<f64> = d.sample_mask(&[3, 4], &mut rng(1));
-    let x = Tensor::from_fn(&[3, 4], |ix| (ix[0] * 4 + ix[1]) as f64 * 0.3 - 1.0);
-    check_gradients(&[("x", x)], GradCheckOptions::default(), |tape, v| {
-        let y = d.forward_with_mask(tape, v[0], mask.clone())?;
-        let sq = tape.mul(y, y)?; // a nonlinear loss so the gradient depends on x
-        tape.sum(sq)
-    })
-    .unwrap();
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn gradient_check_with_a_fixed_mask(seed in 0u64..1000, p in 0.0f64..0.9) {
+        let d = Dropout::new(p).unwrap();
+        let mask: Tensor<f64> = d.sample_mask(&[3, 4], &mut rng(seed));
+        let x = Tensor::from_fn(&[3, 4], |ix| (ix[0] * 4 + ix[1]) as f64 * 0.3 - 1.0);
+        check_gradients(&[("x", x)], GradCheckOptions::default(), |tape, v| {
+            let y = d.forward_with_mask(tape, v[0], mask.clone())?;
+            let sq = tape.mul(y, y)?; // a nonlinear loss so the gradient depends on x
+            tape.sum(sq)
+        })
+        .unwrap();
+    }
 }
 
 #[test]
