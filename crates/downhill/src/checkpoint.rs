@@ -23,6 +23,26 @@ use crate::{DefaultRng, Error, NetSpec, Network, Result, Trainer};
 
 const SPEC_KEY: &str = "downhill.spec";
 const TRAINER_KEY: &str = "downhill.trainer";
+const INPUT_KEY: &str = "downhill.input_transform";
+
+/// What a checkpoint holds.
+pub struct Checkpoint<E: Element> {
+    /// The network, with its weights and buffers.
+    pub net: Network<E>,
+    /// The trainer, for a training checkpoint.
+    pub trainer: Option<Trainer<E>>,
+    /// The input normalization the network was trained with, if any.
+    pub standardizer: Option<downhill_norm::Standardizer>,
+}
+
+impl<E: Element> std::fmt::Debug for Checkpoint<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("net", &self.net)
+            .field("trainer", &self.trainer)
+            .finish()
+    }
+}
 
 fn dtype<E: Element>() -> Dtype {
     if E::DTYPE == "F64" {
@@ -87,6 +107,20 @@ pub fn save_checkpoint<E: Element>(
     net: &Network<E>,
     trainer: Option<&Trainer<E>>,
 ) -> Result<()> {
+    save_checkpoint_with(path, net, trainer, None)
+}
+
+/// [`save_checkpoint`], also recording the input normalization so that `predict` applies the
+/// same transform.
+///
+/// # Errors
+/// As [`save_checkpoint`].
+pub fn save_checkpoint_with<E: Element>(
+    path: &Path,
+    net: &Network<E>,
+    trainer: Option<&Trainer<E>>,
+    standardizer: Option<&downhill_norm::Standardizer>,
+) -> Result<()> {
     let spec = net.spec().ok_or_else(|| Error::Checkpoint {
         path: path.to_path_buf(),
         message: "the network was not built from a NetSpec; use save_weights".into(),
@@ -96,6 +130,12 @@ pub fn save_checkpoint<E: Element>(
         SPEC_KEY.to_string(),
         serde_json::to_string(spec).expect("spec serializes"),
     );
+    if let Some(s) = standardizer {
+        meta.insert(
+            INPUT_KEY.to_string(),
+            serde_json::to_string(s).expect("standardizer serializes"),
+        );
+    }
     if let Some(t) = trainer {
         let state = encode_trainer_state(&t.export_state());
         meta.insert(
@@ -161,7 +201,7 @@ fn write_tensors<E: Element>(
 /// [`Error::Io`] for an unreadable file; [`Error::Checkpoint`] naming what is wrong: not a
 /// safetensors file (or truncated), no spec, a missing or unexpected tensor, a wrong shape or
 /// dtype, a malformed trainer state. Never panics on malformed input.
-pub fn load_checkpoint<E: Element>(path: &Path) -> Result<(Network<E>, Option<Trainer<E>>)> {
+pub fn load_checkpoint<E: Element>(path: &Path) -> Result<Checkpoint<E>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     load_checkpoint_bytes(&bytes, path)
 }
@@ -170,10 +210,7 @@ pub fn load_checkpoint<E: Element>(path: &Path) -> Result<(Network<E>, Option<Tr
 ///
 /// # Errors
 /// As [`load_checkpoint`].
-pub fn load_checkpoint_bytes<E: Element>(
-    bytes: &[u8],
-    path: &Path,
-) -> Result<(Network<E>, Option<Trainer<E>>)> {
+pub fn load_checkpoint_bytes<E: Element>(bytes: &[u8], path: &Path) -> Result<Checkpoint<E>> {
     let bad = |message: String| Error::Checkpoint {
         path: path.to_path_buf(),
         message,
@@ -202,7 +239,15 @@ pub fn load_checkpoint_bytes<E: Element>(
             )
         }
     };
-    Ok((net, trainer))
+    let standardizer = meta
+        .get(INPUT_KEY)
+        .map(|s| serde_json::from_str(s).map_err(|e| bad(format!("bad input transform: {e}"))))
+        .transpose()?;
+    Ok(Checkpoint {
+        net,
+        trainer,
+        standardizer,
+    })
 }
 
 /// Loads parameters and buffers from a safetensors file into an existing network, strictly:
@@ -261,11 +306,11 @@ fn load_weights_bytes<E: Element>(net: &mut Network<E>, bytes: &[u8], path: &Pat
     for p in net.params_mut().iter_mut() {
         p.value = loaded.remove(&p.name).expect("validated");
     }
-    for (i, layer) in net.layers_mut().iter_mut().enumerate() {
-        let names: Vec<&'static str> = layer.buffers().into_iter().map(|(n, _)| n).collect();
+    for layer in net.layers_mut().iter_mut() {
+        let names: Vec<String> = layer.buffers().into_iter().map(|(n, _)| n).collect();
         for n in names {
-            let t = loaded.remove(&format!("{i}.{n}")).expect("validated");
-            layer.set_buffer(n, t)?;
+            let t = loaded.remove(&n).expect("validated");
+            layer.set_buffer(&n, t)?;
         }
     }
     Ok(())
@@ -287,6 +332,8 @@ struct EncodedTrainerState {
     optimizer_scalars: BTreeMap<String, f64>,
     optimizer_tensors: BTreeMap<String, EncodedTensor>,
     scheduler: Option<serde_json::Value>,
+    #[serde(default)]
+    early_stopping: Option<downhill_reg::EarlyStopping>,
 }
 
 fn encode_trainer_state<E: Element>(s: &TrainerState<E>) -> EncodedTrainerState {
@@ -313,6 +360,7 @@ fn encode_trainer_state<E: Element>(s: &TrainerState<E>) -> EncodedTrainerState 
         optimizer_scalars: s.optimizer.scalars.clone(),
         optimizer_tensors,
         scheduler: s.scheduler.clone(),
+        early_stopping: s.early_stopping.clone(),
     }
 }
 
@@ -355,5 +403,6 @@ fn decode_trainer_state<E: Element>(
             tensors,
         },
         scheduler: e.scheduler,
+        early_stopping: e.early_stopping,
     })
 }

@@ -20,6 +20,12 @@ pub enum Error {
     /// An optimizer or schedule rejected its configuration or inputs.
     #[error(transparent)]
     Optim(#[from] downhill_optim::OptimError),
+    /// A normalization layer or the standardizer rejected its configuration or input.
+    #[error(transparent)]
+    Norm(#[from] downhill_norm::NormError),
+    /// A regularizer rejected its configuration or input.
+    #[error(transparent)]
+    Reg(#[from] downhill_reg::RegError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

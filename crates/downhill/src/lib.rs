@@ -25,12 +25,15 @@ pub mod loss;
 pub mod metrics;
 mod network;
 pub mod plot;
+pub mod run;
 mod trainer;
 
-pub use config::{NanPolicy, SchedulePer, TrainConfig};
+pub use config::{EarlyStoppingConfig, Monitor, NanPolicy, SchedulePer, TrainConfig};
 pub use downhill_autograd as autograd;
 pub use downhill_init as init;
+pub use downhill_norm as norm;
 pub use downhill_optim as optim;
+pub use downhill_reg as reg;
 pub use downhill_tensor as tensor;
 pub use downhill_tensor::{Element, Tensor};
 pub use error::{Error, Result};
@@ -44,12 +47,12 @@ pub use trainer::{Callback, Control, Evaluation, Trainer, TrainerState, evaluate
 /// serializable, so checkpoints resume the exact random stream).
 pub type DefaultRng = rand::rngs::Xoshiro256PlusPlus;
 
-/// Whether a forward pass trains (dropout active, batch statistics) or evaluates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Mode {
-    /// Training.
-    #[default]
-    Train,
-    /// Evaluation / inference.
-    Eval,
+pub use downhill_norm::Mode;
+
+/// The regularization crate's view of a [`Mode`].
+pub(crate) fn reg_mode(mode: Mode) -> downhill_reg::Mode {
+    match mode {
+        Mode::Train => downhill_reg::Mode::Train,
+        Mode::Eval => downhill_reg::Mode::Eval,
+    }
 }

@@ -4,7 +4,13 @@ use downhill_autograd::{ParamStore, Tape, Var};
 use downhill_init::Init;
 use downhill_tensor::{Element, Tensor};
 
-use crate::layers::{Activation, ActivationLayer, Flatten, Forward, Linear, Module};
+use downhill_norm::{BatchNormConfig, LayerNormConfig};
+use downhill_reg::{Dropout, GaussianNoise};
+
+use crate::layers::{
+    Activation, ActivationLayer, BatchNorm1d, DropoutLayer, Flatten, Forward, GaussianNoiseLayer,
+    LayerNormLayer, Linear, Module,
+};
 use crate::{DefaultRng, Error, Mode, Result};
 
 /// One layer of a [`NetSpec`], serializable so configs and checkpoints can name it.
@@ -30,6 +36,39 @@ pub enum LayerSpec {
     },
     /// [`Flatten`].
     Flatten,
+    /// [`BatchNorm1d`] over the current width.
+    BatchNorm {
+        /// `ε` (default 1e-5).
+        #[serde(default = "default_eps")]
+        eps: f64,
+        /// Running-statistics momentum (default 0.1; `null` = cumulative average).
+        #[serde(default = "default_momentum")]
+        momentum: Option<f64>,
+    },
+    /// [`LayerNormLayer`] over the current width.
+    LayerNorm {
+        /// `ε` (default 1e-5).
+        #[serde(default = "default_eps")]
+        eps: f64,
+    },
+    /// [`DropoutLayer`] with drop probability `p`.
+    Dropout {
+        /// The probability of zeroing a unit, in `[0, 1]`.
+        p: f64,
+    },
+    /// [`GaussianNoiseLayer`] with standard deviation `std`.
+    GaussianNoise {
+        /// The noise's standard deviation, `>= 0`.
+        std: f64,
+    },
+}
+
+fn default_eps() -> f64 {
+    1e-5
+}
+
+fn default_momentum() -> Option<f64> {
+    Some(0.1)
 }
 
 fn yes() -> bool {
@@ -160,6 +199,29 @@ impl<E: Element> Network<E> {
                 self.push(|_, _| Ok(Box::new(ActivationLayer(*kind))))
             }
             LayerSpec::Flatten => self.push(|_, _| Ok(Box::new(Flatten))),
+            LayerSpec::BatchNorm { eps, momentum } => {
+                let config = BatchNormConfig {
+                    eps: *eps,
+                    momentum: *momentum,
+                    ..BatchNormConfig::new(width)
+                };
+                self.push(|store, prefix| Ok(Box::new(BatchNorm1d::new(store, prefix, config)?)))
+            }
+            LayerSpec::LayerNorm { eps } => {
+                let config = LayerNormConfig {
+                    eps: *eps,
+                    ..LayerNormConfig::new(&[width])
+                };
+                self.push(|store, prefix| Ok(Box::new(LayerNormLayer::new(store, prefix, config)?)))
+            }
+            LayerSpec::Dropout { p } => {
+                let d = Dropout::new(*p)?;
+                self.push(|_, _| Ok(Box::new(DropoutLayer(d))))
+            }
+            LayerSpec::GaussianNoise { std } => {
+                let n = GaussianNoise::new(*std)?;
+                self.push(|_, _| Ok(Box::new(GaussianNoiseLayer(n))))
+            }
         }
     }
 

@@ -9,7 +9,12 @@ use downhill_tensor::Element;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 
-use crate::config::{NanPolicy, SchedulePer, TrainConfig};
+use downhill_reg::{
+    BestSnapshot, Constraint, Decision, EarlyStopping, Goal, ImageShape, MaxNorm, ParamFilter,
+    Pipeline, UnitAxis,
+};
+
+use crate::config::{Monitor, NanPolicy, SchedulePer, TrainConfig};
 use crate::data::{Batch, Dataset};
 use crate::history::{EpochRecord, History};
 use crate::{DefaultRng, Error, Loss, Mode, Network, Result, metrics};
@@ -61,6 +66,7 @@ pub struct TrainerState<E: Element> {
     pub(crate) rng: DefaultRng,
     pub(crate) optimizer: downhill_optim::StateDict<E>,
     pub(crate) scheduler: Option<serde_json::Value>,
+    pub(crate) early_stopping: Option<EarlyStopping>,
 }
 
 /// Trains a [`Network`] by mini-batch gradient descent, as a PyTorch training loop would.
@@ -74,6 +80,8 @@ pub struct Trainer<E: Element = f32> {
     rng: DefaultRng,
     history: History,
     step: u64,
+    early_stopping: Option<EarlyStopping>,
+    best: BestSnapshot<E>,
 }
 
 impl<E: Element> std::fmt::Debug for Trainer<E> {
@@ -99,7 +107,17 @@ impl<E: Element> Trainer<E> {
             .map(|s| s.build(optimizer.as_mut()))
             .transpose()?;
         // The trainer's stream is distinct from the one that initialized the weights.
-        let rng = DefaultRng::seed_from_u64(config.seed ^ 0x5EED_0F_D0_0B_11_u64);
+        let rng = DefaultRng::seed_from_u64(config.seed ^ 0x5EED_0FD0_0B11_u64);
+        let early_stopping = config
+            .early_stopping
+            .map(|es| {
+                let goal = match es.monitor {
+                    Monitor::ValLoss => Goal::Min,
+                    Monitor::ValAccuracy => Goal::Max,
+                };
+                EarlyStopping::new(goal, es.patience, es.min_delta)
+            })
+            .transpose()?;
         Ok(Self {
             config,
             optimizer,
@@ -107,6 +125,8 @@ impl<E: Element> Trainer<E> {
             rng,
             history: History::default(),
             step: 0,
+            early_stopping,
+            best: BestSnapshot::new(),
         })
     }
 
@@ -119,6 +139,7 @@ impl<E: Element> Trainer<E> {
             rng: self.rng.clone(),
             optimizer: self.optimizer.state_dict(),
             scheduler: self.scheduler.as_ref().map(|s| s.state_json()),
+            early_stopping: self.early_stopping.clone(),
         }
     }
 
@@ -131,6 +152,9 @@ impl<E: Element> Trainer<E> {
         t.optimizer.load_state_dict(&state.optimizer)?;
         if let (Some(s), Some(js)) = (t.scheduler.as_mut(), state.scheduler.as_ref()) {
             s.load_state_json(js)?;
+        }
+        if state.early_stopping.is_some() {
+            t.early_stopping = state.early_stopping;
         }
         t.history = state.history;
         t.step = state.step;
@@ -197,6 +221,15 @@ impl<E: Element> Trainer<E> {
         if let Some(v) = val {
             check_data(net, v)?;
         }
+        if !self.config.augmentation.is_empty() && train.image_shape.is_none() {
+            return Err(Error::config(
+                "augmentation",
+                "needs image-shaped data (e.g. digits or IDX files)",
+            ));
+        }
+        if self.early_stopping.is_some() && val.is_none() {
+            return Err(Error::config("early_stopping", "needs a validation set"));
+        }
         let bar = self.progress_bar(train);
         while self.epoch() < self.config.epochs {
             let record = self.train_epoch(net, train, val, &bar)?;
@@ -212,7 +245,7 @@ impl<E: Element> Trainer<E> {
             ));
             self.history.epochs.push(record);
             let record = self.history.last().expect("just pushed").clone();
-            let mut stop = false;
+            let mut stop = self.early_stop(&record, net);
             for cb in callbacks.iter_mut() {
                 stop |= cb.on_epoch_end(&record, net)? == Control::Stop;
             }
@@ -221,7 +254,33 @@ impl<E: Element> Trainer<E> {
             }
         }
         bar.finish_and_clear();
+        if self.config.early_stopping.is_some_and(|es| es.restore_best)
+            && self.best.epoch().is_some()
+        {
+            self.best.restore(net.params_mut())?;
+        }
         Ok(&self.history)
+    }
+
+    /// Feeds early stopping; snapshots the weights on improvement; true when it says stop.
+    fn early_stop(&mut self, record: &EpochRecord, net: &Network<E>) -> bool {
+        let (Some(es), Some(cfg)) = (self.early_stopping.as_mut(), self.config.early_stopping)
+        else {
+            return false;
+        };
+        let metric = match cfg.monitor {
+            Monitor::ValLoss => record.val_loss,
+            Monitor::ValAccuracy => record.val_accuracy,
+        };
+        match metric.map(|m| es.update(record.epoch, m)) {
+            Some(Decision::Improved) => {
+                self.best
+                    .save_params(record.epoch, metric.unwrap_or(f64::NAN), net.params());
+                false
+            }
+            Some(Decision::Stop) => true,
+            _ => false,
+        }
     }
 
     fn progress_bar(&self, train: &Dataset<E>) -> ProgressBar {
@@ -251,8 +310,18 @@ impl<E: Element> Trainer<E> {
         let epoch = self.epoch() + 1;
         let batches = train.batch_indices(self.config.batch_size, Some(&mut self.rng))?;
         let mut totals = EpochTotals::default();
+        let pipeline = match (self.config.augmentation.is_empty(), train.image_shape) {
+            (false, Some([c, h, w])) => Some((
+                Pipeline::new(self.config.augmentation.clone())?,
+                ImageShape::new(c, h, w),
+            )),
+            _ => None,
+        };
         for idx in batches {
-            let batch = train.batch(&idx)?;
+            let mut batch = train.batch(&idx)?;
+            if let Some((p, shape)) = &pipeline {
+                p.apply(&mut batch.x, *shape, &mut self.rng)?;
+            }
             self.train_step(net, &batch, epoch, &mut totals)?;
             bar.inc(1);
         }
@@ -293,9 +362,10 @@ impl<E: Element> Trainer<E> {
         if !lv.is_finite() {
             return self.non_finite("loss", epoch, None, totals);
         }
-        totals.loss += lv * batch.y.len() as f64;
         net.params_mut().zero_grad();
         net.tape_mut().backward(loss)?;
+        let lv = lv + self.add_penalty(net)?;
+        totals.loss += lv * batch.y.len() as f64;
         if let Some(bad) = net
             .params()
             .iter()
@@ -316,10 +386,33 @@ impl<E: Element> Trainer<E> {
             })
             .collect();
         self.optimizer.step(&mut handles)?;
+        if let Some(m) = self.config.max_norm {
+            Constraint::MaxNorm(MaxNorm::new(m, UnitAxis::Rows)?)
+                .apply_to_params(net.params_mut(), &ParamFilter::WeightsOnly)?;
+        }
         if let (Some(s), SchedulePer::Step) = (self.scheduler.as_mut(), self.config.schedule_per) {
             s.step(self.optimizer.as_mut(), None)?;
         }
         Ok(())
+    }
+
+    /// Adds the penalty's gradient to the selected weights' gradients (exactly what recording
+    /// `loss + R(W)` on the tape would give) and returns the penalty's value.
+    fn add_penalty(&self, net: &mut Network<E>) -> Result<f64> {
+        let Some(pen) = self.config.penalty else {
+            return Ok(0.0);
+        };
+        let filter = ParamFilter::WeightsOnly;
+        let mut total = 0.0;
+        for p in net
+            .params_mut()
+            .iter_mut()
+            .filter(|p| p.has_grad && filter.selects(&p.name, p.value.shape()))
+        {
+            total += pen.value(&p.value)?.as_f64();
+            pen.add_gradient(&p.value, &mut p.grad)?;
+        }
+        Ok(total)
     }
 
     /// Computes the global gradient norm and clips to it when configured; returns the pre-clip norm.

@@ -38,12 +38,12 @@ pub trait Module<E: Element>: Send {
         input
     }
 
-    /// Non-trained state, by local name (e.g. `"running_mean"`).
-    fn buffers(&self) -> Vec<(&'static str, &Tensor<E>)> {
+    /// Non-trained state, by full name (e.g. `"1.running_mean"`), in PyTorch's order.
+    fn buffers(&self) -> Vec<(String, &Tensor<E>)> {
         Vec::new()
     }
 
-    /// Replaces a buffer (checkpoint loading).
+    /// Replaces the buffer with this full name (checkpoint loading), checking its shape.
     ///
     /// # Errors
     /// [`Error::Checkpoint`]-style errors for an unknown name or a wrong shape.
