@@ -17,6 +17,19 @@ use crate::{LayerNormConfig, NormError, Result, layer_norm};
 /// over the `D` values of the normalized dimensions; `γ` ("weight") and `β` ("bias") have
 /// `normalized_shape` and are registered in the [`ParamStore`] as `"{prefix}weight"` and
 /// `"{prefix}bias"`.
+///
+/// ```
+/// use downhill_autograd::Tape;
+/// use downhill_norm::{LayerNorm, LayerNormConfig};
+/// use downhill_tensor::Tensor;
+///
+/// let mut tape = Tape::<f64>::new();
+/// let ln = LayerNorm::new(LayerNormConfig::new(&[2]), tape.params_mut(), "ln.").unwrap();
+/// let x = tape.input(Tensor::from_vec(&[2, 2], vec![1.0, 3.0, -5.0, 5.0]).unwrap());
+/// let y = ln.forward(&mut tape, x).unwrap();
+/// let y = tape.value(y).unwrap().as_slice();
+/// assert!((y[0] + 1.0).abs() < 1e-4 && (y[3] - 1.0).abs() < 1e-6);
+/// ```
 #[derive(Debug, Clone)]
 pub struct LayerNorm<E: Element = f32> {
     config: LayerNormConfig,
