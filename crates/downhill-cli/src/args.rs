@@ -25,6 +25,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Predict classes and probabilities for the rows of a CSV file (features only), as CSV.
     Predict(PredictArgs),
+    /// Reproduce the lecture's claims on real data: writes report.html and results.json.
+    Lab(crate::lab::LabArgs),
+    /// Measure the training workloads of the PyTorch anchor (same shapes, same keys).
+    Bench(crate::bench::BenchArgs),
 }
 
 /// `downhill train`.

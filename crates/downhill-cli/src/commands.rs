@@ -21,6 +21,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Train(a) => train(*a),
         Command::Eval(a) => eval(a),
         Command::Predict(a) => predict(a),
+        Command::Lab(a) => crate::lab::run(a),
+        Command::Bench(a) => crate::bench::run(a),
     }
 }
 

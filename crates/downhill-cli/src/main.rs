@@ -1,7 +1,9 @@
 //! The `downhill` command line: train, evaluate and predict with downhill networks.
 
 mod args;
+mod bench;
 mod commands;
+mod lab;
 
 use clap::Parser;
 
