@@ -39,10 +39,13 @@ impl Penalty {
                 filter.selects(&p.name, p.value.shape())
             })
             .collect();
+        self.validate()?;
+        for &id in &ids {
+            let p = tape.params().get(id)?;
+            finite("penalty", &p.name, &p.value)?; // before recording anything
+        }
         let mut total = tape.constant(Tensor::scalar(E::zero()));
         for id in ids {
-            let p = tape.params().get(id)?;
-            finite("penalty", &p.name, &p.value)?;
             let w = tape.param(id)?;
             let term = self.loss_term(tape, w)?;
             total = tape.add(total, term)?;
