@@ -29,6 +29,8 @@ pub enum Command {
     Lab(crate::lab::LabArgs),
     /// Measure the training workloads of the PyTorch anchor (same shapes, same keys).
     Bench(crate::bench::BenchArgs),
+    /// Meta-train or evaluate the learned optimizer.
+    L2o(crate::l2o::L2oArgs),
 }
 
 /// `downhill train`.

@@ -23,6 +23,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Predict(a) => predict(a),
         Command::Lab(a) => crate::lab::run(a),
         Command::Bench(a) => crate::bench::run(a),
+        Command::L2o(a) => crate::l2o::run(a),
     }
 }
 

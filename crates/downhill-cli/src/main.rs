@@ -3,6 +3,7 @@
 mod args;
 mod bench;
 mod commands;
+mod l2o;
 mod lab;
 
 use clap::Parser;
