@@ -13,12 +13,11 @@ use crate::{Element, Tensor};
 /// ```
 #[inline]
 pub fn sigmoid<E: Element>(x: E) -> E {
-    if x >= E::zero() {
-        E::one() / (E::one() + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (E::one() + e)
-    }
+    // One exponential of −|x| and a select at the end (no data-dependent branch around the
+    // exponential: mixed-sign inputs would mispredict half the time).
+    let e = (-x.abs()).exp();
+    let r = E::one() / (E::one() + e);
+    if x >= E::zero() { r } else { e * r }
 }
 
 /// Derivative of the sigmoid at one value, `σ'(x) = σ(x)·σ(−x)`.
