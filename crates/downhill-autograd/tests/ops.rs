@@ -332,6 +332,11 @@ fn shape_operations() {
     );
     approx(&y, &[2, 3], &[3., 1., 3., 6., 4., 6.]);
     approx(&g[0], &[2, 3], &[10., 0., 101., 20., 0., 202.]); // repeated index 2 adds up
+    let (y, g) = run(&[x.clone()], Some(t(&[2, 0], &[])), |t, v| {
+        t.index_select(v[0], 1, &[])
+    });
+    approx(&y, &[2, 0], &[]);
+    approx(&g[0], &[2, 3], &[0.; 6]);
     let (y, g) = run(&[x], Some(t(&[2], &[1., 2.])), |t, v| t.pick(v[0], &[2, 0]));
     approx(&y, &[2], &[3., 4.]);
     approx(&g[0], &[2, 3], &[0., 0., 1., 2., 0., 0.]);
