@@ -24,6 +24,7 @@ use crate::{DefaultRng, Error, NetSpec, Network, Result, Trainer};
 const SPEC_KEY: &str = "downhill.spec";
 const TRAINER_KEY: &str = "downhill.trainer";
 const INPUT_KEY: &str = "downhill.input_transform";
+pub(crate) const RUN_KEY: &str = "downhill.run";
 
 /// What a checkpoint holds.
 pub struct Checkpoint<E: Element> {
@@ -33,6 +34,9 @@ pub struct Checkpoint<E: Element> {
     pub trainer: Option<Trainer<E>>,
     /// The input normalization the network was trained with, if any.
     pub standardizer: Option<downhill_norm::Standardizer>,
+    /// The run configuration (JSON of [`crate::run::RunConfig`]) for checkpoints written by
+    /// `downhill train`.
+    pub run_config: Option<serde_json::Value>,
 }
 
 impl<E: Element> std::fmt::Debug for Checkpoint<E> {
@@ -121,11 +125,22 @@ pub fn save_checkpoint_with<E: Element>(
     trainer: Option<&Trainer<E>>,
     standardizer: Option<&downhill_norm::Standardizer>,
 ) -> Result<()> {
+    save_checkpoint_meta(path, net, trainer, standardizer, HashMap::new())
+}
+
+/// [`save_checkpoint_with`] plus extra metadata entries (the run pipeline records its
+/// configuration under `"downhill.run"`).
+pub(crate) fn save_checkpoint_meta<E: Element>(
+    path: &Path,
+    net: &Network<E>,
+    trainer: Option<&Trainer<E>>,
+    standardizer: Option<&downhill_norm::Standardizer>,
+    mut meta: HashMap<String, String>,
+) -> Result<()> {
     let spec = net.spec().ok_or_else(|| Error::Checkpoint {
         path: path.to_path_buf(),
         message: "the network was not built from a NetSpec; use save_weights".into(),
     })?;
-    let mut meta = HashMap::new();
     meta.insert(
         SPEC_KEY.to_string(),
         serde_json::to_string(spec).expect("spec serializes"),
@@ -243,10 +258,15 @@ pub fn load_checkpoint_bytes<E: Element>(bytes: &[u8], path: &Path) -> Result<Ch
         .get(INPUT_KEY)
         .map(|s| serde_json::from_str(s).map_err(|e| bad(format!("bad input transform: {e}"))))
         .transpose()?;
+    let run_config = meta
+        .get(RUN_KEY)
+        .map(|s| serde_json::from_str(s).map_err(|e| bad(format!("bad run configuration: {e}"))))
+        .transpose()?;
     Ok(Checkpoint {
         net,
         trainer,
         standardizer,
+        run_config,
     })
 }
 

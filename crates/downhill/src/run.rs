@@ -9,7 +9,7 @@ use downhill_init::Init;
 use downhill_norm::{Scaling, Standardizer};
 use rand::SeedableRng;
 
-use crate::checkpoint::{load_checkpoint, save_checkpoint_with};
+use crate::checkpoint::{RUN_KEY, load_checkpoint, save_checkpoint_meta};
 use crate::data::{CsvOptions, Dataset, LabelColumn, load_bundled, load_csv, load_idx};
 use crate::history::write_atomic;
 use crate::layers::Activation;
@@ -346,18 +346,22 @@ pub fn prepare(config: RunConfig, resume: Option<&Path>) -> Result<Prepared> {
 pub fn execute(mut p: Prepared, out: &Path) -> Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let history = p
-        .trainer
-        .fit(&mut p.net, &p.train, Some(&p.val), &mut [])?
-        .clone();
-    history.write(out)?;
+    let ckpt = out.join("checkpoint.safetensors");
+    let run_json = serde_json::to_string(&p.config).expect("config serializes");
+    let standardizer = p.standardizer.as_ref();
+    // A checkpoint and the history are on disk after every epoch, so an interrupted run
+    // resumes from its last finished epoch.
+    let mut save = |t: &Trainer<f32>, net: &Network<f32>| -> Result<()> {
+        let meta = std::collections::HashMap::from([(RUN_KEY.to_string(), run_json.clone())]);
+        save_checkpoint_meta(&ckpt, net, Some(t), standardizer, meta)?;
+        t.history().write(out)
+    };
+    p.trainer
+        .fit_with(&mut p.net, &p.train, Some(&p.val), &mut [], &mut save)?;
+    // Once more at the end: early stopping may have restored the best weights.
+    save(&p.trainer, &p.net)?;
+    let history = p.trainer.history().clone();
     plot::plot_history(&history, out)?;
-    save_checkpoint_with(
-        &out.join("checkpoint.safetensors"),
-        &p.net,
-        Some(&p.trainer),
-        p.standardizer.as_ref(),
-    )?;
     let last = history
         .last()
         .ok_or_else(|| Error::Data("no epoch was trained".into()))?;

@@ -217,6 +217,22 @@ impl<E: Element> Trainer<E> {
         val: Option<&Dataset<E>>,
         callbacks: &mut [&mut dyn Callback<E>],
     ) -> Result<&History> {
+        self.fit_with(net, train, val, callbacks, &mut |_, _| Ok(()))
+    }
+
+    /// [`Trainer::fit`], calling `after_epoch` with the trainer and the network after every
+    /// epoch (after callbacks) — e.g. to write a checkpoint of the full training state.
+    ///
+    /// # Errors
+    /// As [`Trainer::fit`], and whatever `after_epoch` returns.
+    pub fn fit_with(
+        &mut self,
+        net: &mut Network<E>,
+        train: &Dataset<E>,
+        val: Option<&Dataset<E>>,
+        callbacks: &mut [&mut dyn Callback<E>],
+        after_epoch: &mut dyn FnMut(&Self, &Network<E>) -> Result<()>,
+    ) -> Result<&History> {
         check_data(net, train)?;
         if let Some(v) = val {
             check_data(net, v)?;
@@ -249,6 +265,7 @@ impl<E: Element> Trainer<E> {
             for cb in callbacks.iter_mut() {
                 stop |= cb.on_epoch_end(&record, net)? == Control::Stop;
             }
+            after_epoch(self, net)?;
             if stop {
                 break;
             }
