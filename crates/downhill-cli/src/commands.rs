@@ -54,15 +54,29 @@ fn train(a: TrainArgs) -> Result<()> {
 
 /// The run configuration: the config file (or defaults) with the flags applied on top.
 fn resolve(a: &TrainArgs) -> Result<RunConfig> {
-    let mut c = match &a.config {
-        Some(p) => RunConfig::from_file(p)?,
-        None => RunConfig::default(),
+    let mut c = match (&a.resume, &a.config) {
+        // A resumed run continues the configuration it was started with; flags still override.
+        (Some(ck), _) => resumed_config(ck)?,
+        (None, Some(p)) => RunConfig::from_file(p)?,
+        (None, None) => RunConfig::default(),
     };
     apply_data(&mut c, a)?;
     apply_model(&mut c, a)?;
     apply_optimizer(&mut c, a)?;
     apply_training(&mut c, a)?;
     Ok(c)
+}
+
+fn resumed_config(path: &Path) -> Result<RunConfig> {
+    let ck = load_checkpoint::<f32>(path)?;
+    let value = ck.run_config.ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        message: "holds no run configuration (was it written by `downhill train`?)".into(),
+    })?;
+    serde_json::from_value(value).map_err(|e| Error::Checkpoint {
+        path: path.to_path_buf(),
+        message: format!("bad run configuration: {e}"),
+    })
 }
 
 fn apply_data(c: &mut RunConfig, a: &TrainArgs) -> Result<()> {
