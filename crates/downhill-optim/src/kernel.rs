@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 /// Tensors with at least this many elements are split across threads.
 pub(crate) const PAR_THRESHOLD: usize = 1 << 16;
-const CHUNK: usize = 1 << 15;
+pub(crate) const CHUNK: usize = 1 << 15;
 
 /// `f(x, g)` for each element.
 pub(crate) fn zip1<E: Copy + Send + Sync>(x: &mut [E], g: &[E], f: impl Fn(&mut E, E) + Sync) {

@@ -3,7 +3,10 @@
 use downhill_tensor::Element;
 
 use crate::error::non_negative;
+use rayon::prelude::*;
+
 use crate::fused::{Group, Rule, Slot};
+use crate::kernel::{CHUNK, PAR_THRESHOLD};
 use crate::optimizers::adam::validate_adam;
 use crate::optimizers::named_optimizer;
 use crate::{GroupOverrides, OptimError};
@@ -19,7 +22,9 @@ use crate::{GroupOverrides, OptimError};
 /// ```
 ///
 /// The fused path makes two passes over each parameter (the trust ratio needs both norms
-/// before the update) and recomputes `u` instead of storing it. Defaults are optax's:
+/// before the update) and recomputes `u` instead of storing it. Above the threading threshold
+/// the norms are summed per fixed-size chunk, so results are deterministic but may differ in
+/// the last bits from a single sequential sum. Defaults are optax's:
 /// β = (0.9, 0.999), ε = 1e-6, λ = 0; lr defaults to 1e-3.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lamb {
@@ -87,25 +92,64 @@ impl Rule for Lamb {
             unreachable!("lamb has two buffers")
         };
         let (m, v) = (m.as_mut_slice(), v.as_mut_slice());
-        let update = |x: E, m: E, v: E| (m / bc1) / ((v / bc2).sqrt() + eps) + wd * x;
-        let (mut xx, mut uu) = (E::zero(), E::zero());
-        for (((x, &g), m), v) in x.iter().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-            let g = sign * g;
-            *m = w1 * g + b1 * *m;
-            *v = w2 * g * g + b2 * *v;
-            let u = update(*x, *m, *v);
-            xx = xx + *x * *x;
-            uu = uu + u * u;
-        }
+        let update = move |x: E, m: E, v: E| (m / bc1) / ((v / bc2).sqrt() + eps) + wd * x;
+        // Pass 1: update the moments, accumulate ‖x‖² and ‖u‖² (u is recomputed in pass 2).
+        let moments = |x: &[E], g: &[E], m: &mut [E], v: &mut [E]| {
+            let (mut xx, mut uu) = (E::zero(), E::zero());
+            for (((x, &g), m), v) in x.iter().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = sign * g;
+                *m = w1 * g + b1 * *m;
+                *v = w2 * g * g + b2 * *v;
+                let u = update(*x, *m, *v);
+                xx = xx + *x * *x;
+                uu = uu + u * u;
+            }
+            (xx, uu)
+        };
+        let (xx, uu) = if x.len() < PAR_THRESHOLD {
+            moments(x, g, m, v)
+        } else {
+            // Partial sums per fixed-size chunk, added in order: deterministic.
+            let parts: Vec<(E, E)> = x
+                .par_chunks(CHUNK)
+                .zip(g.par_chunks(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK))
+                .zip(v.par_chunks_mut(CHUNK))
+                .map(|(((x, g), m), v)| moments(x, g, m, v))
+                .collect();
+            parts
+                .iter()
+                .fold((E::zero(), E::zero()), |(a, b), &(c, d)| (a + c, b + d))
+        };
         let (xn, un) = (xx.sqrt(), uu.sqrt());
         let ratio = if xn == E::zero() || un == E::zero() {
             E::one()
         } else {
             xn / un
         };
-        let neg = E::of(-group.lr) * ratio;
-        for ((x, &m), &v) in x.iter_mut().zip(m.iter()).zip(v.iter()) {
+        apply_trust_ratio(x, m, v, E::of(-group.lr) * ratio, update);
+    }
+}
+
+/// Pass 2 of LAMB: `x ← x + neg·u(x, m, v)`.
+fn apply_trust_ratio<E: Element>(
+    x: &mut [E],
+    m: &[E],
+    v: &[E],
+    neg: E,
+    update: impl Fn(E, E, E) -> E + Sync,
+) {
+    let run = |x: &mut [E], m: &[E], v: &[E]| {
+        for ((x, &m), &v) in x.iter_mut().zip(m).zip(v) {
             *x = *x + update(*x, m, v) * neg;
         }
+    };
+    if x.len() < PAR_THRESHOLD {
+        run(x, m, v);
+    } else {
+        x.par_chunks_mut(CHUNK)
+            .zip(m.par_chunks(CHUNK))
+            .zip(v.par_chunks(CHUNK))
+            .for_each(|((x, m), v)| run(x, m, v));
     }
 }
