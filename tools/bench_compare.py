@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Runs `downhill bench --json` and the PyTorch anchor back to back on this machine and prints
+the ratios (downhill / PyTorch, oriented so that > 1 means downhill is better).
+
+Usage: python3 tools/bench_compare.py [--bin target/release/downhill] [--markdown FILE]
+                                      [--torch-json FILE] [--downhill-json FILE]
+
+PyTorch's peak RSS is measured in a separate process that trains only the MLP 784-512-256-10
+(the anchor reports none); downhill reports its own `peak_rss_mb` after the same workload.
+"""
+import argparse, datetime, json, os, platform, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ANCHOR = os.environ.get("TORCH_ANCHOR", "/work/shared/anchors/torch_anchor.py")
+
+TORCH_RSS = r"""
+import resource, time, torch, torch.nn as nn
+torch.manual_seed(0)
+m = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+xb = torch.randn(128, 784); yb = torch.randint(0, 10, (128,)); lossf = nn.CrossEntropyLoss()
+t_end = time.perf_counter() + 2.0
+while time.perf_counter() < t_end:
+    opt.zero_grad(set_to_none=True); lossf(m(xb), yb).backward(); opt.step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+"""
+
+# key, label, higher is better
+ROWS = [
+    ("gemm_gflops", "GEMM 1024³ (GFLOP/s)", True),
+    ("stream_copy_gbs", "stream copy (GB/s)", True),
+    ("stream_triad_gbs", "stream triad (GB/s)", True),
+    ("adam10m_fused_ms", "Adam step, 10M params (ms)", False),
+    ("mlp_mnist_samples_per_s", "MLP 784-512-256-10, Adam (samples/s)", True),
+    ("mlp_tiny_steps_per_s", "MLP 2-32-32-2 tanh, SGD (steps/s)", True),
+    ("bn_mlp_samples_per_s", "BN-MLP + dropout, Adam (samples/s)", True),
+    ("peak_rss_mb", "peak RSS training the MLP (MiB)", False),
+]
+GOALS = {
+    "mlp_mnist_samples_per_s": 1.3,
+    "mlp_tiny_steps_per_s": 50.0,
+    "bn_mlp_samples_per_s": 1.3,
+    "adam10m_fused_ms": 1.0,
+    "peak_rss_mb": 5.0,
+}
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine():
+    model = "unknown"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return model, os.cpu_count()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "downhill"))
+    ap.add_argument("--markdown", help="also write the table to this markdown file")
+    ap.add_argument("--torch-json", help="reuse saved anchor output instead of running it")
+    ap.add_argument("--downhill-json", help="reuse saved `downhill bench --json` output")
+    a = ap.parse_args()
+
+    if a.downhill_json:
+        dh = json.load(open(a.downhill_json))
+    else:
+        dh = run_json([a.bin, "bench", "--json"])
+    if a.torch_json:
+        th = json.load(open(a.torch_json))
+    else:
+        th = run_json([sys.executable, ANCHOR, "--json"])
+        th["peak_rss_mb"] = float(
+            subprocess.run([sys.executable, "-c", TORCH_RSS], check=True, capture_output=True,
+                           text=True).stdout.strip())
+
+    model, ncpu = machine()
+    lines = [
+        f"Date: {datetime.date.today()} · machine: {model}, {ncpu} threads · "
+        f"torch {th.get('torch')} with {th.get('threads')} threads · "
+        f"downhill with {dh.get('threads')} matmul threads",
+        "",
+        "| workload | downhill | PyTorch | ratio (>1 = downhill better) | goal | met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for key, label, higher in ROWS:
+        d, t = dh.get(key), th.get(key)
+        if key == "adam10m_fused_ms" and t is None:
+            t = th.get("adam10m_foreach_ms")
+        if d is None or t is None or d == 0 or t == 0:
+            ratio = None
+        else:
+            ratio = d / t if higher else t / d
+        goal = GOALS.get(key)
+        met = "" if goal is None or ratio is None else ("yes" if ratio >= goal else "no")
+        fmt = lambda v: "n/a" if v is None else f"{v:,.1f}"
+        lines.append(f"| {label} | {fmt(d)} | {fmt(t)} | "
+                     f"{'n/a' if ratio is None else f'{ratio:.2f}x'} | "
+                     f"{'' if goal is None else f'≥ {goal}x'} | {met} |")
+    table = "\n".join(lines)
+    print(table)
+    if a.markdown:
+        with open(a.markdown, "a") as f:
+            f.write(table + "\n\n")
+    print("\nraw downhill:", json.dumps(dh), file=sys.stderr)
+    print("raw torch:", json.dumps(th), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
