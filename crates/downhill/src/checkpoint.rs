@@ -238,6 +238,16 @@ pub fn load_checkpoint_bytes<E: Element>(bytes: &[u8], path: &Path) -> Result<Ch
         .ok_or_else(|| bad("no network spec in the metadata (saved with save_weights?)".into()))?;
     let spec: NetSpec =
         serde_json::from_str(spec_json).map_err(|e| bad(format!("bad network spec: {e}")))?;
+    // Refuse, before allocating, a spec that needs more scalars than the file holds bytes.
+    let scalars = spec
+        .num_scalars()
+        .ok_or_else(|| bad("the network spec's size overflows".into()))?;
+    if scalars.checked_mul(4).is_none_or(|b| b > bytes.len()) {
+        return Err(bad(format!(
+            "the network spec needs {scalars} scalars but the file holds only {} bytes",
+            bytes.len()
+        )));
+    }
     let mut rng = <DefaultRng as rand::SeedableRng>::seed_from_u64(0);
     let mut net = Network::from_spec(&spec, &mut rng)
         .map_err(|e| bad(format!("cannot rebuild the network: {e}")))?;

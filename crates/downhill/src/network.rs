@@ -111,6 +111,31 @@ impl NetSpec {
         Self { input, layers }
     }
 
+    /// The number of scalars in the network's parameters and buffers, or `None` if it
+    /// overflows (a hostile spec): lets a loader refuse a spec that the file cannot back before
+    /// allocating anything.
+    pub fn num_scalars(&self) -> Option<usize> {
+        let mut width = self.input;
+        let mut total = 0usize;
+        for l in &self.layers {
+            let add = match l {
+                LayerSpec::Linear { out, bias, .. } => {
+                    let w = out
+                        .checked_mul(width)?
+                        .checked_add(if *bias { *out } else { 0 })?;
+                    width = *out;
+                    w
+                }
+                // γ, β, running mean and variance, and the batch counter.
+                LayerSpec::BatchNorm { .. } => width.checked_mul(4)?.checked_add(1)?,
+                LayerSpec::LayerNorm { .. } => width.checked_mul(2)?,
+                _ => 0,
+            };
+            total = total.checked_add(add)?;
+        }
+        Some(total)
+    }
+
     /// The output width.
     pub fn output(&self) -> usize {
         self.layers.iter().fold(self.input, |w, l| match l {
@@ -293,17 +318,10 @@ impl<E: Element> Network<E> {
         self.params().iter().map(|p| p.name.clone()).collect()
     }
 
-    /// Every buffer with its full name (`"1.running_mean"`, …).
+    /// Every buffer with its full name (`"1.running_mean"`, …), as the layers report them
+    /// ([`Module::buffers`] returns full names already: they carry the prefix given at build).
     pub fn buffers(&self) -> Vec<(String, &Tensor<E>)> {
-        self.layers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, l)| {
-                l.buffers()
-                    .into_iter()
-                    .map(move |(n, t)| (format!("{i}.{n}"), t))
-            })
-            .collect()
+        self.layers.iter().flat_map(|l| l.buffers()).collect()
     }
 
     /// Clears the tape and records a forward pass of `x`; returns the output handle.
