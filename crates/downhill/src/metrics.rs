@@ -12,7 +12,13 @@ fn check<E: Element>(scores: &Tensor<E>, labels: &[usize]) -> Result<(usize, usi
             labels.len()
         )));
     }
-    Ok((scores.shape()[0], scores.shape()[1]))
+    let c = scores.shape()[1];
+    if let Some((row, &y)) = labels.iter().enumerate().find(|&(_, &y)| y >= c) {
+        return Err(Error::Data(format!(
+            "metrics: label {y} at row {row} is not below the class count {c}"
+        )));
+    }
+    Ok((scores.shape()[0], c))
 }
 
 /// The predicted class of each row: the index of its largest score (first on ties).
