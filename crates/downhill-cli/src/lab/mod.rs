@@ -7,14 +7,14 @@
 //!
 //! Adding an experiment (e.g. the learned optimizer) = one file plus one registry entry.
 
-// mod batchnorm;
+mod batchnorm;
 mod common;
-// mod digits_optim;
-// mod init;
-// mod lr;
+mod digits_optim;
+mod init;
+mod lr;
 mod nonlin;
-// mod normalization;
-// mod regularization;
+mod normalization;
+mod regularization;
 mod report;
 mod surfaces;
 mod svg;
@@ -102,6 +102,36 @@ pub const EXPERIMENTS: &[Experiment] = &[
         name: "surfaces",
         title: "2. Optimizers on test surfaces; momentum vs Nesterov",
         run: surfaces::run,
+    },
+    Experiment {
+        name: "digits-optimizers",
+        title: "3. Optimizers on digits",
+        run: digits_optim::run,
+    },
+    Experiment {
+        name: "learning-rate",
+        title: "4. The learning rate and its decay",
+        run: lr::run,
+    },
+    Experiment {
+        name: "normalization",
+        title: "5. Data normalization",
+        run: normalization::run,
+    },
+    Experiment {
+        name: "initialization",
+        title: "6. Weight initialization",
+        run: init::run,
+    },
+    Experiment {
+        name: "batchnorm",
+        title: "7. Batch normalization",
+        run: batchnorm::run,
+    },
+    Experiment {
+        name: "regularization",
+        title: "8. Regularization on small data",
+        run: regularization::run,
     },
 ];
 
