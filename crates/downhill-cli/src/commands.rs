@@ -265,25 +265,25 @@ fn parse_schedule(
     let e = epochs.max(1);
     let json = match s {
         "step" => format!(
-            r#"{{"steplr": {{"step_size": {}, "gamma": 0.1}}}}"#,
+            r#"{{"name": "steplr", "step_size": {}, "gamma": 0.1}}"#,
             (e / 3).max(1)
         ),
         "multistep" => format!(
-            r#"{{"multisteplr": {{"milestones": [{}, {}], "gamma": 0.1}}}}"#,
+            r#"{{"name": "multisteplr", "milestones": [{}, {}], "gamma": 0.1}}"#,
             e / 2,
             3 * e / 4
         ),
-        "exponential" => r#"{"exponentiallr": {"gamma": 0.95}}"#.to_string(),
-        "cosine" => format!(r#"{{"cosineannealinglr": {{"t_max": {e}}}}}"#),
+        "exponential" => r#"{"name": "exponentiallr", "gamma": 0.95}"#.to_string(),
+        "cosine" => format!(r#"{{"name": "cosineannealinglr", "t_max": {e}}}"#),
         "warm_restarts" => format!(
-            r#"{{"cosineannealingwarmrestarts": {{"t_0": {}}}}}"#,
+            r#"{{"name": "cosineannealingwarmrestarts", "t_0": {}}}"#,
             (e / 4).max(1)
         ),
-        "warmup" => r#"{"linearlr": {"start_factor": 0.1, "total_iters": 5}}"#.to_string(),
-        "plateau" => r#"{"reducelronplateau": {"mode": "min"}}"#.to_string(),
+        "warmup" => r#"{"name": "linearlr", "start_factor": 0.1, "total_iters": 5}"#.to_string(),
+        "plateau" => r#"{"name": "reducelronplateau", "mode": "min"}"#.to_string(),
         "onecycle" => {
             let json = format!(
-                r#"{{"onecyclelr": {{"max_lr": [{}], "total_steps": {}}}}}"#,
+                r#"{{"name": "onecyclelr", "max_lr": [{}], "total_steps": {}}}"#,
                 lr * 10.0,
                 e * per_epoch
             );
@@ -418,4 +418,53 @@ fn parse_feature_rows(bytes: &[u8], name: &str, width: usize) -> Result<Tensor<f
         )));
     }
     Ok(ds.features().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schedule_shorthand_parses_and_builds() {
+        for name in [
+            "step",
+            "multistep",
+            "exponential",
+            "cosine",
+            "warm_restarts",
+            "warmup",
+            "onecycle",
+            "plateau",
+        ] {
+            let (cfg, per) =
+                parse_schedule(name, 20, 10, 1e-3).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mut opt =
+                downhill::optim::by_name::<f32>("adam", &downhill::optim::Hyper::default())
+                    .expect("adam");
+            cfg.build(opt.as_mut())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(per == SchedulePer::Step, name == "onecycle", "{name}");
+        }
+        assert!(
+            parse_schedule("cosnie", 20, 10, 1e-3)
+                .unwrap_err()
+                .to_string()
+                .contains("cosine")
+        );
+    }
+
+    #[test]
+    fn penalties_parse_and_reject_malformed_values() {
+        assert_eq!(
+            parse_penalty("l2:0.001").expect("l2"),
+            Penalty::l2(0.001).expect("valid")
+        );
+        assert_eq!(
+            parse_penalty("elastic:1e-4,1e-3").expect("elastic"),
+            Penalty::elastic_net(1e-4, 1e-3).expect("valid")
+        );
+        for bad in ["l2", "l2:x", "l3:1", "l1:-1", "elastic:1"] {
+            assert!(parse_penalty(bad).is_err(), "{bad}");
+        }
+    }
 }
