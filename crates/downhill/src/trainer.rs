@@ -54,6 +54,8 @@ struct EpochTotals {
     grad_norm: f64,
     steps: usize,
     skipped: usize,
+    /// The learning rate of the epoch's last step (read before a schedule advances it).
+    lr: f64,
 }
 
 /// Everything a trainer needs to continue exactly where it stopped (see
@@ -326,7 +328,10 @@ impl<E: Element> Trainer<E> {
         let start = Instant::now();
         let epoch = self.epoch() + 1;
         let batches = train.batch_indices(self.config.batch_size, Some(&mut self.rng))?;
-        let mut totals = EpochTotals::default();
+        let mut totals = EpochTotals {
+            lr: self.optimizer.lr(0),
+            ..EpochTotals::default()
+        };
         let pipeline = match (self.config.augmentation.is_empty(), train.image_shape) {
             (false, Some([c, h, w])) => Some((
                 Pipeline::new(self.config.augmentation.clone())?,
@@ -355,7 +360,7 @@ impl<E: Element> Trainer<E> {
             train_accuracy: totals.correct as f64 / seen,
             val_loss: eval.map(|e| e.loss),
             val_accuracy: eval.map(|e| e.accuracy),
-            lr: self.optimizer.lr(0),
+            lr: totals.lr,
             grad_norm: totals.grad_norm / totals.steps.max(1) as f64,
             skipped_steps: totals.skipped,
             wall_time_s: start.elapsed().as_secs_f64(),
@@ -402,6 +407,7 @@ impl<E: Element> Trainer<E> {
                 group: 0,
             })
             .collect();
+        totals.lr = self.optimizer.lr(0);
         self.optimizer.step(&mut handles)?;
         if let Some(m) = self.config.max_norm {
             Constraint::MaxNorm(MaxNorm::new(m, UnitAxis::Rows)?)
