@@ -35,6 +35,8 @@ pub enum Command {
 
 /// `downhill train`.
 #[derive(Debug, Args)]
+// `--lr -0.1` must reach validation (which names the argument), not be read as a flag.
+#[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
     /// A TOML or JSON config file (see RunConfig); flags given here override it.
     #[arg(long)]
@@ -91,7 +93,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub weight_decay: Option<f64>,
     /// Adam-family betas, comma-separated (e.g. 0.9,0.999).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub betas: Option<Vec<f64>>,
     /// Epsilon of the adaptive optimizers.
     #[arg(long)]
