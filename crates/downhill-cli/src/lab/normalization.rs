@@ -35,8 +35,11 @@ fn hessian_eigenvalues(ds: &Dataset<f32>) -> Vec<f64> {
     ev
 }
 
+/// A named (train, validation) pair.
+type Variant = (&'static str, Dataset<f32>, Dataset<f32>);
+
 /// Raw and standardized copies of the train/validation split (statistics from train only).
-fn splits() -> downhill::Result<[(&'static str, Dataset<f32>, Dataset<f32>); 2]> {
+fn splits() -> downhill::Result<[Variant; 2]> {
     let ds = load_bundled::<f32>("breast-cancer")?;
     let mut rng = downhill::DefaultRng::seed_from_u64(common::SPLIT_SEED);
     let (train, val) = ds.split(0.2, true, &mut rng)?;

@@ -63,10 +63,14 @@ fn augmentations() -> downhill::Result<Vec<Augmentation>> {
     Ok(vec![t, Augmentation::by_name("rotate")?])
 }
 
-/// The treatments: name, net, and a change to the base config.
-fn treatments(
-    h: usize,
-) -> downhill::Result<Vec<(&'static str, NetSpec, Box<dyn Fn(&mut TrainConfig)>)>> {
+/// A change to the base training config.
+type Tweak = Box<dyn Fn(&mut TrainConfig)>;
+
+/// A treatment: name, net, and its change to the base config.
+type Treatment = (&'static str, NetSpec, Tweak);
+
+/// The treatments.
+fn treatments(h: usize) -> downhill::Result<Vec<Treatment>> {
     let aug = augmentations()?;
     let (l2, l1, en) = (
         Penalty::l2(5e-4)?,

@@ -103,7 +103,9 @@ fn best_run(
                 (Some(s), Some(t)) => s < t,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
-                (None, None) => r.final_f.is_finite() && !(r.final_f >= b.final_f),
+                (None, None) => {
+                    r.final_f.is_finite() && (r.final_f < b.final_f || b.final_f.is_nan())
+                }
             },
         };
         if better {

@@ -245,7 +245,8 @@ pub fn bars_svg(
         .fold(0.0_f64, f64::max)
         .max(1e-12);
     let base = TOP + PLOT_H - 40.0;
-    let height = PLOT_H - 50.0;
+    // Room above the tallest bar for the legend.
+    let height = PLOT_H - 110.0;
     let gw = (W - LEFT - 20.0) / categories.len().max(1) as f64;
     let bw = gw * 0.8 / series.len().max(1) as f64;
     for (j, (_, vals)) in series.iter().enumerate() {
@@ -255,7 +256,7 @@ pub fn bars_svg(
             let _ = write!(
                 s,
                 "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{v:.2}</text>",
+                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{v:.3}</text>",
                 base - h,
                 bw * 0.92,
                 COLORS[j % COLORS.len()],
