@@ -1,15 +1,260 @@
-//! `downhill l2o`: the learned optimizer (being written; see issue 11).
+//! `downhill l2o`: meta-train and evaluate the learned optimizer (crate `downhill-l2o`).
 
-use clap::Args;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use downhill::plot::{Series, line_chart_svg};
+use downhill::{Error, Result, write_atomic};
+use downhill_l2o::{
+    EvalConfig, EvalReport, Hidden, LearnedNet, MetaRecord, MetaTrainConfig, MlpTask, Task,
+    TaskGroup, evaluate, held_out_groups, meta_train, reproduction_check,
+};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// `downhill l2o`.
 #[derive(Debug, Args)]
 pub struct L2oArgs {
-    /// What to do: train or eval.
-    pub action: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: L2oAction,
+}
+
+/// The l2o subcommands.
+#[derive(Debug, Subcommand)]
+pub enum L2oAction {
+    /// Meta-train with antithetic ES; writes weights.safetensors, meta_loss.csv/.svg and
+    /// train.json (command, seed, wall time, commit, reproduction numbers) into --out.
+    Train(TrainArgs),
+    /// Compare the learned optimizer with tuned Adam and SGD-momentum on held-out in-family
+    /// tasks and the digits MLP; prints the table and verdict, writes eval.json and curve SVGs.
+    Eval(EvalArgs),
+}
+
+/// `downhill l2o train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Output directory.
+    #[arg(long, default_value = "l2o-out")]
+    pub out: PathBuf,
+    /// ES iterations.
+    #[arg(long, default_value_t = MetaTrainConfig::default().iterations)]
+    pub iterations: usize,
+    /// The seed of everything random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Antithetic pairs per iteration.
+    #[arg(long, default_value_t = MetaTrainConfig::default().pairs)]
+    pub pairs: usize,
+    /// Tasks per iteration.
+    #[arg(long, default_value_t = MetaTrainConfig::default().tasks)]
+    pub tasks: usize,
+    /// Unroll length.
+    #[arg(long, default_value_t = MetaTrainConfig::default().unroll)]
+    pub unroll: usize,
+    /// ES perturbation scale.
+    #[arg(long, default_value_t = MetaTrainConfig::default().sigma)]
+    pub sigma: f64,
+    /// Adam learning rate on the meta-parameters.
+    #[arg(long, default_value_t = MetaTrainConfig::default().meta_lr)]
+    pub meta_lr: f64,
+}
+
+/// `downhill l2o eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Weights to evaluate (default: the shipped weights).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Directory for eval.json, eval.txt and the curve SVGs (default: print only).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Instances (seeds) per task group.
+    #[arg(long, default_value_t = 5)]
+    pub seeds: usize,
+    /// Step budget, equal for every optimizer.
+    #[arg(long, default_value_t = 100)]
+    pub steps: usize,
+    /// Which held-out draw to use.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+fn l2o_err(e: downhill_l2o::L2oError) -> Error {
+    Error::config("l2o", e.to_string())
 }
 
 /// Runs the l2o command.
-pub fn run(args: L2oArgs) -> downhill::Result<()> {
-    Err(downhill::Error::config("l2o", format!("not available yet in this build ({args:?})")))
+pub fn run(args: L2oArgs) -> Result<()> {
+    match args.action {
+        L2oAction::Train(a) => train(&a),
+        L2oAction::Eval(a) => eval(&a),
+    }
+}
+
+fn git_commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(
+            || "unknown".into(),
+            |o| String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        )
+}
+
+fn train(a: &TrainArgs) -> Result<()> {
+    let cfg = MetaTrainConfig {
+        iterations: a.iterations,
+        pairs: a.pairs,
+        tasks: a.tasks,
+        unroll: a.unroll,
+        sigma: a.sigma,
+        meta_lr: a.meta_lr,
+        seed: a.seed,
+    };
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    let bar = ProgressBar::new(cfg.iterations as u64);
+    bar.set_style(
+        ProgressStyle::with_template("meta-train {bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let start = Instant::now();
+    let (net, records) = meta_train(&cfg, |r| {
+        bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
+        bar.inc(1);
+    })
+    .map_err(l2o_err)?;
+    bar.finish();
+    let wall = start.elapsed().as_secs_f64();
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let mut meta = BTreeMap::new();
+    meta.insert("seed".to_string(), cfg.seed.to_string());
+    meta.insert("iterations".to_string(), cfg.iterations.to_string());
+    meta.insert("meta_train_config".to_string(), json(&cfg)?);
+    meta.insert("command".to_string(), command.clone());
+    net.save(&a.out.join("weights.safetensors"), &meta)
+        .map_err(l2o_err)?;
+    write_curve(&a.out, &records)?;
+    let check = reproduction_check(&Arc::new(net)).map_err(l2o_err)?;
+    let record = serde_json::json!({
+        "command": command,
+        "config": cfg,
+        "wall_time_seconds": wall,
+        "git_commit": git_commit(),
+        "final_meta_loss": records.last().map(|r| r.meta_loss),
+        "reproduction_check": check,
+    });
+    write_atomic(&a.out.join("train.json"), json(&record)?.as_bytes())?;
+    eprintln!("meta-trained in {wall:.1} s; wrote {}", a.out.display());
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v).map_err(|e| Error::config("l2o", e.to_string()))
+}
+
+fn write_curve(out: &Path, records: &[MetaRecord]) -> Result<()> {
+    let mut csv = String::from("iteration,meta_loss,grad_norm\n");
+    for r in records {
+        csv += &format!("{},{},{}\n", r.iteration, r.meta_loss, r.grad_norm);
+    }
+    write_atomic(&out.join("meta_loss.csv"), csv.as_bytes())?;
+    let points = records
+        .iter()
+        .map(|r| (r.iteration as f64, r.meta_loss))
+        .collect();
+    let series = [Series {
+        label: "mean log(L_t/L_0) over the unroll".into(),
+        points,
+    }];
+    let svg = line_chart_svg(
+        "l2o meta-training",
+        "ES iteration",
+        "meta-loss",
+        &series,
+        false,
+    )?;
+    write_atomic(&out.join("meta_loss.svg"), svg.as_bytes())
+}
+
+/// The out-of-family group: an MLP (64-32-10, relu) trained full-batch on 512 random bundled
+/// digits (features scaled to [0, 1]), one subset and initialization per seed.
+fn digits_group(seeds: usize, seed: u64) -> Result<TaskGroup> {
+    use rand::{SeedableRng, seq::SliceRandom};
+    let mut ds = downhill::data::load_bundled::<f64>("digits")?;
+    ds.scale_features(1.0 / 16.0);
+    let mut instances: Vec<Box<dyn Task>> = Vec::new();
+    for s in 0..seeds as u64 {
+        let mut rng = downhill::DefaultRng::seed_from_u64(seed * 1000 + s);
+        let mut idx: Vec<usize> = (0..ds.len()).collect();
+        idx.shuffle(&mut rng);
+        let sub = ds.subset(&idx[..512.min(ds.len())])?;
+        let task = MlpTask::new(
+            "digits-mlp",
+            sub.features().clone(),
+            sub.labels().to_vec(),
+            10,
+            &[32],
+            Hidden::Relu,
+            seed * 1000 + s,
+        )
+        .map_err(l2o_err)?;
+        instances.push(Box::new(task));
+    }
+    Ok(TaskGroup::new("digits-mlp", false, instances))
+}
+
+fn eval(a: &EvalArgs) -> Result<()> {
+    let net = match &a.weights {
+        Some(p) => LearnedNet::load(p).map_err(l2o_err)?.0,
+        None => LearnedNet::shipped().map_err(l2o_err)?,
+    };
+    let mut groups = held_out_groups(a.seed, a.seeds).map_err(l2o_err)?;
+    groups.push(digits_group(a.seeds, a.seed)?);
+    let cfg = EvalConfig {
+        steps: a.steps,
+        ..EvalConfig::default()
+    };
+    eprintln!(
+        "evaluating {} groups × {} seeds, {} steps …",
+        groups.len(),
+        a.seeds,
+        a.steps
+    );
+    let report = evaluate(&Arc::new(net), &groups, &cfg).map_err(l2o_err)?;
+    let text = format!("{}\n{}\n", report.table(), report.verdict());
+    print!("{text}");
+    if let Some(out) = &a.out {
+        write_report(out, &report, &text)?;
+    }
+    Ok(())
+}
+
+fn write_report(out: &Path, report: &EvalReport, text: &str) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("eval.json"), json(report)?.as_bytes())?;
+    write_atomic(&out.join("eval.txt"), text.as_bytes())?;
+    for g in &report.groups {
+        let series: Vec<Series> = g
+            .curves
+            .iter()
+            .map(|c| Series {
+                label: format!("{} (lr {:.0e}), mean of {}", c.optimizer, c.lr, g.seeds),
+                points: c
+                    .mean
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &l)| (t as f64, l))
+                    .collect(),
+            })
+            .collect();
+        let title = format!("{}: loss vs step", g.task);
+        let svg = line_chart_svg(&title, "step", "loss", &series, true)?;
+        write_atomic(&out.join(format!("curve_{}.svg", g.task)), svg.as_bytes())?;
+    }
+    Ok(())
 }

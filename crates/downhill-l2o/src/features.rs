@@ -1,0 +1,191 @@
+//! The per-parameter input features of the learned optimizer, and the accumulators behind them.
+//!
+//! Every scalar parameter `p` with gradient `g` at step `t` (1-based, counted per tensor) is
+//! described by [`NUM_FEATURES`] numbers, in the order of [`FEATURE_NAMES`]:
+//!
+//! ```text
+//! accumulators (updated before the features are read, as in Adam):
+//!   m_β   ← β·m_β + (1−β)·g                 β ∈ {0.5, 0.9, 0.99}
+//!   r     ← √(β₂·r² + (1−β₂)·g²)            β₂ = 0.999   (the RMS, stored as a root so that
+//!                                                          |g| up to 1e30 fits in f32 state)
+//!   m̂_β = m_β / (1−βᵗ),  r̂ = r / √(1−β₂ᵗ)   (bias correction)
+//!
+//! features 0–4   tensor-normalized  g, m_0.5, m_0.9, m_0.99, p       x / rms_tensor(x)
+//! features 5–8   Adam-like ratios    clamp(g/r̂, ±10), clamp(m̂_β/r̂, ±10) for each β
+//! features 9–10  signs               sign(g), sign(m_0.9)
+//! features 11–16 time                tanh(t/τ) for τ ∈ {3, 10, 30, 100, 300, 1000}
+//! ```
+//!
+//! `rms_tensor(x) = √(mean over the tensor of x²)` (Metz et al. 2022 normalize every input by
+//! its second moment over the tensor), computed after scaling by `max |x|` so that it neither
+//! overflows nor underflows; a tensor of zeros gives zero features. Every feature is therefore
+//! finite and bounded for any finite gradient: the inputs are scale-free, which is what lets one
+//! network step parameters of any scale (the Adam ratios are invariant to rescaling `g` too).
+
+use downhill_tensor::ndarray::{Array2, ArrayViewMut1};
+
+/// The number of input features per scalar parameter.
+pub const NUM_FEATURES: usize = 17;
+
+/// The features' names, in input order.
+pub const FEATURE_NAMES: [&str; NUM_FEATURES] = [
+    "g/rms(g)",
+    "m_0.5/rms(m_0.5)",
+    "m_0.9/rms(m_0.9)",
+    "m_0.99/rms(m_0.99)",
+    "p/rms(p)",
+    "clamp(g/r_hat)",
+    "clamp(m_hat_0.5/r_hat)",
+    "clamp(m_hat_0.9/r_hat)",
+    "clamp(m_hat_0.99/r_hat)",
+    "sign(g)",
+    "sign(m_0.9)",
+    "tanh(t/3)",
+    "tanh(t/10)",
+    "tanh(t/30)",
+    "tanh(t/100)",
+    "tanh(t/300)",
+    "tanh(t/1000)",
+];
+
+/// The momentum decay rates β of the first-moment accumulators `m_β`.
+pub const MOMENTUM_BETAS: [f64; 3] = [0.5, 0.9, 0.99];
+
+/// The decay rate β₂ of the RMS accumulator `r`.
+pub const RMS_BETA: f64 = 0.999;
+
+/// The time scales τ of the `tanh(t/τ)` step-count features.
+pub const TIME_SCALES: [f64; 6] = [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0];
+
+/// The index of the feature `clamp(m̂_0.9/r̂)`, Adam's update direction.
+pub const ADAM_DIRECTION_FEATURE: usize = 7;
+
+/// Bound on the Adam-like ratio features.
+const RATIO_CLAMP: f64 = 10.0;
+
+/// The accumulators of one parameter tensor, in `f64` for the duration of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Accumulators {
+    /// `m_β` for each β of [`MOMENTUM_BETAS`].
+    pub m: [Vec<f64>; 3],
+    /// The RMS `r`.
+    pub r: Vec<f64>,
+}
+
+impl Accumulators {
+    /// Advances every accumulator with the gradient `g`.
+    pub fn update(&mut self, g: &[f64]) {
+        for (m, beta) in self.m.iter_mut().zip(MOMENTUM_BETAS) {
+            for (mi, &gi) in m.iter_mut().zip(g) {
+                *mi = beta * *mi + (1.0 - beta) * gi;
+            }
+        }
+        let (a, b) = (RMS_BETA.sqrt(), (1.0 - RMS_BETA).sqrt());
+        for (ri, &gi) in self.r.iter_mut().zip(g) {
+            *ri = (a * *ri).hypot(b * gi);
+        }
+    }
+}
+
+/// `x / rms(x)` written into a column, zeros for a zero tensor.
+fn normalized_into(x: &[f64], mut out: ArrayViewMut1<'_, f64>) {
+    let scale = x.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    if scale == 0.0 {
+        out.fill(0.0);
+        return;
+    }
+    let ms = x.iter().map(|v| (v / scale).powi(2)).sum::<f64>() / x.len() as f64;
+    let rms = scale * ms.sqrt();
+    for (o, v) in out.iter_mut().zip(x) {
+        *o = v / rms;
+    }
+}
+
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// The `[n, NUM_FEATURES]` feature matrix of one tensor at step `t ≥ 1`, from its values `p`,
+/// gradient `g` and the accumulators already updated with `g`.
+pub(crate) fn feature_matrix(p: &[f64], g: &[f64], acc: &Accumulators, t: u64) -> Array2<f64> {
+    let n = p.len();
+    let mut x = Array2::<f64>::zeros((n, NUM_FEATURES));
+    normalized_into(g, x.column_mut(0));
+    for k in 0..3 {
+        normalized_into(&acc.m[k], x.column_mut(1 + k));
+    }
+    normalized_into(p, x.column_mut(4));
+    let tf = t as f64;
+    let r_corr = (1.0 - RMS_BETA.powf(tf)).sqrt();
+    let m_corr: Vec<f64> = MOMENTUM_BETAS.iter().map(|b| 1.0 - b.powf(tf)).collect();
+    let time: Vec<f64> = TIME_SCALES.iter().map(|s| (tf / s).tanh()).collect();
+    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
+        let r_hat = acc.r[i] / r_corr;
+        let ratio = |v: f64| {
+            if r_hat > 0.0 {
+                (v / r_hat).clamp(-RATIO_CLAMP, RATIO_CLAMP)
+            } else {
+                0.0
+            }
+        };
+        row[5] = ratio(g[i]);
+        for k in 0..3 {
+            row[6 + k] = ratio(acc.m[k][i] / m_corr[k]);
+        }
+        row[9] = sign(g[i]);
+        row[10] = sign(acc.m[1][i]);
+        for (k, v) in time.iter().enumerate() {
+            row[11 + k] = *v;
+        }
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(n: usize) -> Accumulators {
+        Accumulators {
+            m: [vec![0.0; n], vec![0.0; n], vec![0.0; n]],
+            r: vec![0.0; n],
+        }
+    }
+
+    #[test]
+    fn first_step_ratios_are_signs_as_in_adam() {
+        let g = [2.0, -0.5, 0.0];
+        let mut a = acc(3);
+        a.update(&g);
+        let x = feature_matrix(&[1.0, 1.0, 1.0], &g, &a, 1);
+        for k in 5..9 {
+            let col: Vec<f64> = x.column(k).to_vec();
+            assert!((col[0] - 1.0).abs() < 1e-12 && (col[1] + 1.0).abs() < 1e-12);
+            assert_eq!(col[2], 0.0);
+        }
+        assert!((x[[0, 11]] - (1.0f64 / 3.0).tanh()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn features_are_scale_free() {
+        let g = [3.0, -1.0, 0.25, 7.0];
+        let p = [0.1, 0.2, -0.3, 0.4];
+        let run = |s: f64| {
+            let gs: Vec<f64> = g.iter().map(|v| v * s).collect();
+            let mut a = acc(4);
+            a.update(&gs);
+            a.update(&gs);
+            feature_matrix(&p, &gs, &a, 2)
+        };
+        let (x1, x2) = (run(1.0), run(1e-20));
+        for (a, b) in x1.iter().zip(x2.iter()) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! # downhill-l2o
+//!
+//! A learned optimizer ("even other NNs", as the lecture puts it): a small MLP applied to every
+//! scalar parameter, reading per-parameter features (gradient, momenta at three time scales,
+//! an RMS accumulator, Adam-like ratios, signs, the step count) and writing an update as a
+//! direction times an exponentiated log-magnitude (Andrychowicz et al. 2016, "Learning to
+//! learn by gradient descent by gradient descent"; Metz et al. 2020, "Tasks, stability,
+//! architecture, and compute: training more effective learned optimizers"; Metz et al. 2022,
+//! "Practical tradeoffs between memory, compute, and performance in learned optimizers").
+//!
+//! [`LearnedOptimizer`] implements downhill-optim's [`Optimizer`](downhill_optim::Optimizer),
+//! so it drops in wherever `Adam` does:
+//!
+//! ```
+//! use downhill_l2o::LearnedOptimizer;
+//! use downhill_optim::Optimizer;
+//! use downhill_tensor::Tensor;
+//!
+//! // Minimize ½‖x − c‖² with the shipped, meta-trained weights.
+//! let c = Tensor::<f64>::from_vec(&[3], vec![1.0, -2.0, 3.0]).unwrap();
+//! let mut params = vec![Tensor::<f64>::zeros(&[3])];
+//! let mut opt = LearnedOptimizer::<f64>::shipped().unwrap();
+//! for _ in 0..300 {
+//!     let grad = params[0].sub(&c).unwrap();
+//!     opt.step_tensors(&mut params, &[grad]).unwrap();
+//! }
+//! assert!(params[0].max_abs_diff(&c).unwrap() < 0.05);
+//! ```
+//!
+//! ## Tour
+//!
+//! - [`features`]: the 17 inputs, each scale-free and bounded ([`FEATURE_NAMES`]).
+//! - [`LearnedNet`]: `17 → 32 → 32 → 2` (ReLU) plus a linear skip path, bounded outputs;
+//!   initialized to be Adam (lr 0.1, up to a small random output layer), so meta-training
+//!   refines a good optimizer instead of searching from noise.
+//! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
+//!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
+//!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
+//! - The task family ([`Task`]): random ill-conditioned quadratics ([`QuadraticTask`]) and
+//!   small MLPs on synthetic data ([`MlpTask`], [`Synthetic`]); [`training_tasks`] and
+//!   [`held_out_groups`] draw from disjoint seed ranges.
+//! - [`meta_train`]: antithetic evolution strategies (Salimans et al. 2017, "Evolution
+//!   strategies as a scalable alternative to reinforcement learning") on truncated unrolls,
+//!   Adam on the meta-parameters, seeded and reproducible. No gradient flows through the
+//!   unroll, so there is no meta-gradient to check by finite differences.
+//! - [`evaluate`]: learned vs Adam and SGD-momentum at their best learning rate from a grid,
+//!   curves with mean and spread over seeds ([`EvalReport`]), on any [`TaskGroup`]s.
+
+mod error;
+mod eval;
+mod family;
+pub mod features;
+mod meta;
+mod mlp_task;
+mod net;
+mod optimizer;
+mod quadratic;
+mod report;
+mod shipped;
+mod synthetic;
+mod task;
+mod weights;
+
+pub use error::{L2oError, Result};
+pub use eval::{
+    Curve, EvalConfig, EvalReport, GroupReport, TaskGroup, evaluate, reproduction_check,
+};
+pub use family::{HELD_OUT_SEED_BASE, L2oRng, held_out_groups, training_tasks};
+pub use features::{FEATURE_NAMES, NUM_FEATURES};
+pub use meta::{MetaRecord, MetaTrainConfig, meta_loss, meta_objective, meta_train};
+pub use mlp_task::{Hidden, MlpTask};
+pub use net::{DIRECTION_BOUND, HIDDEN, LOG_MAGNITUDE_RANGE, LearnedNet, STEP_SCALE};
+pub use optimizer::LearnedOptimizer;
+pub use quadratic::QuadraticTask;
+pub use shipped::SHIPPED_WEIGHTS;
+pub use synthetic::Synthetic;
+pub use task::{Task, unroll};
+pub use weights::{FORMAT, architecture};

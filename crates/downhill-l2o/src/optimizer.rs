@@ -1,0 +1,289 @@
+//! [`LearnedOptimizer`]: the network wrapped in downhill-optim's [`Optimizer`] interface.
+
+use std::sync::Arc;
+
+use downhill_optim::{OptimError, Optimizer, ParamMut, StateDict};
+use downhill_tensor::{Element, Tensor};
+
+use crate::features::{Accumulators, MOMENTUM_BETAS, RMS_BETA, feature_matrix};
+use crate::net::LearnedNet;
+
+/// Rows of features pushed through the network at once (bounds the temporaries for big tensors).
+const CHUNK_ROWS: usize = 8192;
+
+/// The per-tensor state: accumulators stored in the element type, and the step count.
+#[derive(Debug, Clone, PartialEq)]
+struct TensorState<E: Element> {
+    m: [Tensor<E>; 3],
+    r: Tensor<E>,
+    step: u64,
+}
+
+impl<E: Element> TensorState<E> {
+    fn zeros(shape: &[usize]) -> Self {
+        Self {
+            m: std::array::from_fn(|_| Tensor::zeros(shape)),
+            r: Tensor::zeros(shape),
+            step: 0,
+        }
+    }
+}
+
+/// A learned optimizer: a [`LearnedNet`] applied coordinatewise to every parameter.
+///
+/// It implements [`Optimizer`], so it is used exactly like `Adam` (e.g. as
+/// `Box<dyn Optimizer<f32>>` in a trainer). One parameter group; the learning rate is a global
+/// multiplier on the learned step (default 1, the meta-trained behaviour); there is no momentum
+/// hyperparameter to set. State is named like PyTorch's: `"<i>.m_0.5"`, `"<i>.m_0.9"`,
+/// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"group.0.lr"`, `"num_params"`.
+///
+/// ```text
+/// for every parameter tensor p with gradient g:
+///   t ← t + 1;  update the accumulators with g;  x = features(p, g, accumulators, t)
+///   p ← p + lr · Δp(x)            (LearnedNet::updates, computed in f64, rounded to E)
+/// ```
+///
+/// # Errors
+/// Besides [`Optimizer::step`]'s shape and count errors, a NaN or infinite gradient is rejected
+/// with [`OptimError::InvalidHyperparameter`] (`name = "grad"`), before anything is modified.
+#[derive(Debug, Clone)]
+pub struct LearnedOptimizer<E: Element> {
+    net: Arc<LearnedNet>,
+    lr: f64,
+    state: Option<Vec<TensorState<E>>>,
+}
+
+impl<E: Element> LearnedOptimizer<E> {
+    /// An optimizer running `net`, with `lr = 1` and no state yet.
+    pub fn new(net: Arc<LearnedNet>) -> Self {
+        Self {
+            net,
+            lr: 1.0,
+            state: None,
+        }
+    }
+
+    /// The network this optimizer runs.
+    pub fn net(&self) -> &Arc<LearnedNet> {
+        &self.net
+    }
+
+    fn validate(&self, params: &[ParamMut<'_, E>]) -> Result<(), OptimError> {
+        let before = self.state.as_ref().map(Vec::len);
+        if before.is_some_and(|n| n != params.len()) {
+            return Err(OptimError::ParamCountChanged {
+                before: before.unwrap_or(0),
+                now: params.len(),
+            });
+        }
+        for (index, p) in params.iter().enumerate() {
+            if p.group != 0 {
+                return Err(OptimError::NoSuchGroup {
+                    group: p.group,
+                    count: 1,
+                });
+            }
+            let before = self.state.as_ref().map(|s| s[index].r.shape());
+            if before.is_some_and(|b| b != p.value.shape()) {
+                return Err(OptimError::ParamShapeChanged {
+                    index,
+                    before: before.unwrap_or(&[]).to_vec(),
+                    now: p.value.shape().to_vec(),
+                });
+            }
+            let Some(g) = p.grad else { continue };
+            if g.shape() != p.value.shape() {
+                return Err(OptimError::GradShape {
+                    index,
+                    param: p.value.shape().to_vec(),
+                    grad: g.shape().to_vec(),
+                });
+            }
+            if let Some(bad) = g.as_slice().iter().find(|v| !v.is_finite()) {
+                return Err(OptimError::InvalidHyperparameter {
+                    optimizer: "learned",
+                    name: "grad",
+                    value: bad.as_f64(),
+                    reason: "every gradient entry must be finite (NaN or ±inf found)",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn step_tensor(&self, value: &mut Tensor<E>, grad: &Tensor<E>, st: &mut TensorState<E>) {
+        let f64s = |t: &Tensor<E>| t.as_slice().iter().map(|v| v.as_f64()).collect::<Vec<_>>();
+        let (p, g) = (f64s(value), f64s(grad));
+        let mut acc = Accumulators {
+            m: std::array::from_fn(|k| f64s(&st.m[k])),
+            r: f64s(&st.r),
+        };
+        acc.update(&g);
+        st.step += 1;
+        let x = feature_matrix(&p, &g, &acc, st.step);
+        let mut delta = Vec::with_capacity(p.len());
+        for start in (0..p.len()).step_by(CHUNK_ROWS) {
+            let end = (start + CHUNK_ROWS).min(p.len());
+            let rows = x
+                .slice(downhill_tensor::ndarray::s![start..end, ..])
+                .to_owned();
+            delta.extend(self.net.updates(&rows));
+        }
+        for ((v, p0), d) in value.as_mut_slice().iter_mut().zip(&p).zip(&delta) {
+            *v = E::of(p0 + self.lr * d);
+        }
+        let store = |dst: &mut Tensor<E>, src: &[f64]| {
+            for (o, s) in dst.as_mut_slice().iter_mut().zip(src) {
+                *o = E::of(*s);
+            }
+        };
+        for k in 0..3 {
+            store(&mut st.m[k], &acc.m[k]);
+        }
+        store(&mut st.r, &acc.r);
+    }
+}
+
+fn key(i: usize, what: &str) -> String {
+    format!("{i}.{what}")
+}
+
+fn m_name(k: usize) -> String {
+    format!("m_{}", MOMENTUM_BETAS[k])
+}
+
+fn r_name() -> String {
+    format!("rms_{RMS_BETA}")
+}
+
+impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
+    fn step(&mut self, params: &mut [ParamMut<'_, E>]) -> Result<(), OptimError> {
+        self.validate(params)?;
+        let mut state = self.state.take().unwrap_or_else(|| {
+            params
+                .iter()
+                .map(|p| TensorState::zeros(p.value.shape()))
+                .collect()
+        });
+        for (p, st) in params.iter_mut().zip(state.iter_mut()) {
+            if let Some(g) = p.grad {
+                self.step_tensor(p.value, g, st);
+            }
+        }
+        self.state = Some(state);
+        Ok(())
+    }
+
+    fn num_groups(&self) -> usize {
+        1
+    }
+
+    fn lr(&self, group: usize) -> f64 {
+        if group == 0 { self.lr } else { f64::NAN }
+    }
+
+    fn set_lr(&mut self, group: usize, lr: f64) -> Result<(), OptimError> {
+        if group != 0 {
+            return Err(OptimError::NoSuchGroup { group, count: 1 });
+        }
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(OptimError::InvalidHyperparameter {
+                optimizer: "learned",
+                name: "lr",
+                value: lr,
+                reason: "must be finite and ≥ 0",
+            });
+        }
+        self.lr = lr;
+        Ok(())
+    }
+
+    fn momentum(&self, _group: usize) -> Option<f64> {
+        None
+    }
+
+    fn set_momentum(&mut self, _group: usize, _m: f64) -> Result<(), OptimError> {
+        Err(OptimError::NoMomentum {
+            optimizer: "learned",
+        })
+    }
+
+    fn state_dict(&self) -> StateDict<E> {
+        let mut s = StateDict::default();
+        s.scalars.insert("group.0.lr".into(), self.lr);
+        let Some(state) = &self.state else {
+            return s;
+        };
+        s.scalars.insert("num_params".into(), state.len() as f64);
+        for (i, st) in state.iter().enumerate() {
+            s.scalars.insert(key(i, "step"), st.step as f64);
+            for k in 0..3 {
+                s.tensors.insert(key(i, &m_name(k)), st.m[k].clone());
+            }
+            s.tensors.insert(key(i, &r_name()), st.r.clone());
+        }
+        s
+    }
+
+    fn load_state_dict(&mut self, s: &StateDict<E>) -> Result<(), OptimError> {
+        let bad = |m: String| OptimError::BadState(m);
+        let lr = *s
+            .scalars
+            .get("group.0.lr")
+            .ok_or_else(|| bad("no `group.0.lr`".into()))?;
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(bad(format!(
+                "`group.0.lr` = {lr} is not a valid learning rate"
+            )));
+        }
+        let state = match s.scalars.get("num_params") {
+            None => None,
+            Some(&n) => Some(load_tensors(s, n)?),
+        };
+        self.lr = lr;
+        self.state = state;
+        Ok(())
+    }
+
+    fn name(&self) -> &'static str {
+        "learned"
+    }
+}
+
+fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<E>>, OptimError> {
+    let bad = |m: String| OptimError::BadState(m);
+    if !(n >= 0.0 && n.fract() == 0.0 && n < 1e9) {
+        return Err(bad(format!("`num_params` = {n} is not a count")));
+    }
+    let get = |name: String| {
+        s.tensors
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| bad(format!("missing tensor `{name}`")))
+    };
+    (0..n as usize)
+        .map(|i| {
+            let r = get(key(i, &r_name()))?;
+            let m = [
+                get(key(i, &m_name(0)))?,
+                get(key(i, &m_name(1)))?,
+                get(key(i, &m_name(2)))?,
+            ];
+            if m.iter().any(|t| t.shape() != r.shape()) {
+                return Err(bad(format!("parameter {i}: accumulator shapes differ")));
+            }
+            let step = *s
+                .scalars
+                .get(&key(i, "step"))
+                .ok_or_else(|| bad(format!("missing `{i}.step`")))?;
+            if !(step >= 0.0 && step.fract() == 0.0) {
+                return Err(bad(format!("`{i}.step` = {step} is not a count")));
+            }
+            Ok(TensorState {
+                m,
+                r,
+                step: step as u64,
+            })
+        })
+        .collect()
+}

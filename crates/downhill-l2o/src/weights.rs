@@ -1,0 +1,150 @@
+//! Saving and loading a [`LearnedNet`] as safetensors.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use downhill_tensor::ndarray::Array2;
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+
+use crate::error::{L2oError, Result};
+use crate::features::{FEATURE_NAMES, NUM_FEATURES};
+use crate::net::{HIDDEN, LearnedNet};
+
+/// The value of the `format` metadata key that marks a learned-optimizer file.
+pub const FORMAT: &str = "downhill-l2o/1";
+
+fn bad(m: impl Into<String>) -> L2oError {
+    L2oError::Weights(m.into())
+}
+
+impl LearnedNet {
+    fn named(&self) -> [(&'static str, Vec<usize>, Vec<f64>); 7] {
+        let v = |a: &[f64]| a.to_vec();
+        let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<_>>();
+        [
+            ("w1", vec![NUM_FEATURES, HIDDEN], flat(&self.w1)),
+            ("b1", vec![HIDDEN], v(self.b1.as_slice().unwrap_or(&[]))),
+            ("w2", vec![HIDDEN, HIDDEN], flat(&self.w2)),
+            ("b2", vec![HIDDEN], v(self.b2.as_slice().unwrap_or(&[]))),
+            ("w3", vec![HIDDEN, 2], flat(&self.w3)),
+            ("b3", vec![2], v(self.b3.as_slice().unwrap_or(&[]))),
+            ("skip", vec![NUM_FEATURES, 2], flat(&self.skip)),
+        ]
+    }
+
+    /// The network as safetensors bytes: tensors `w1, b1, w2, b2, w3, b3, skip` in F64 (rows
+    /// are inputs, as in `x·W`), plus `metadata` and the keys `format`, `architecture` and
+    /// `features`, which [`LearnedNet::from_safetensors`] checks.
+    ///
+    /// # Errors
+    /// A serialization failure.
+    pub fn to_safetensors(&self, metadata: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+        let owned: Vec<(&str, Vec<usize>, Vec<u8>)> = self
+            .named()
+            .into_iter()
+            .map(|(n, s, d)| (n, s, d.iter().flat_map(|v| v.to_le_bytes()).collect()))
+            .collect();
+        let views = owned
+            .iter()
+            .map(|(n, s, b)| {
+                Ok((
+                    n.to_string(),
+                    TensorView::new(Dtype::F64, s.clone(), b).map_err(|e| bad(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
+        meta.insert("format".into(), FORMAT.into());
+        meta.insert("architecture".into(), architecture());
+        meta.insert("features".into(), FEATURE_NAMES.join(","));
+        safetensors::serialize(views, Some(meta)).map_err(|e| bad(e.to_string()))
+    }
+
+    /// Reads a network written by [`LearnedNet::to_safetensors`], and its metadata.
+    ///
+    /// # Errors
+    /// [`L2oError::Weights`] for bytes that are not safetensors, a different format or
+    /// architecture, or a missing tensor of the wrong shape or dtype.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, BTreeMap<String, String>)> {
+        let (_, header) =
+            SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
+        let meta: BTreeMap<String, String> = header
+            .metadata()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if meta.get("format").map(String::as_str) != Some(FORMAT) {
+            return Err(bad(format!(
+                "`format` metadata is {:?}, expected {FORMAT:?}",
+                meta.get("format")
+            )));
+        }
+        if meta.get("architecture") != Some(&architecture()) {
+            return Err(bad(format!(
+                "architecture {:?} differs from this build's {}",
+                meta.get("architecture"),
+                architecture()
+            )));
+        }
+        let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+        let template = LearnedNet::from_flat(&vec![0.0; LearnedNet::size()])?;
+        let mut flat = Vec::with_capacity(LearnedNet::size());
+        for (name, shape, _) in template.named() {
+            let t = st
+                .tensor(name)
+                .map_err(|e| bad(format!("tensor {name}: {e}")))?;
+            if t.dtype() != Dtype::F64 || t.shape() != shape.as_slice() {
+                return Err(bad(format!(
+                    "tensor {name}: {:?} {:?}, expected F64 {shape:?}",
+                    t.dtype(),
+                    t.shape()
+                )));
+            }
+            flat.extend(
+                t.data()
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))),
+            );
+        }
+        Ok((LearnedNet::from_flat(&flat)?, meta))
+    }
+
+    /// Writes [`LearnedNet::to_safetensors`] to `path` atomically (temporary file, then rename).
+    ///
+    /// # Errors
+    /// Serialization or I/O failure.
+    pub fn save(&self, path: &Path, metadata: &BTreeMap<String, String>) -> Result<()> {
+        let bytes = self.to_safetensors(metadata)?;
+        let io = |e| L2oError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let tmp = path.with_extension("safetensors.tmp");
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Reads a file written by [`LearnedNet::save`].
+    ///
+    /// # Errors
+    /// I/O failure, or as [`LearnedNet::from_safetensors`].
+    pub fn load(path: &Path) -> Result<(Self, BTreeMap<String, String>)> {
+        let bytes = std::fs::read(path).map_err(|e| L2oError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Self::from_safetensors(&bytes)
+    }
+
+    fn size() -> usize {
+        let (f, h) = (NUM_FEATURES, HIDDEN);
+        f * h + h + h * h + h + h * 2 + 2 + f * 2
+    }
+}
+
+/// The architecture string stored in (and required of) weights files.
+pub fn architecture() -> String {
+    format!("mlp {NUM_FEATURES}-{HIDDEN}-{HIDDEN}-2 relu, linear skip {NUM_FEATURES}-2")
+}
