@@ -173,21 +173,51 @@ impl RunConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let name = path.display().to_string();
-        if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| Error::Parse {
-                path: name,
-                line: None,
-                column: None,
-                message: e.to_string(),
-            })
+        let parsed = if path.extension().is_some_and(|e| e == "toml") {
+            Self::from_toml_str(&text)
         } else {
-            serde_json::from_str(&text).map_err(|e| Error::Parse {
+            Self::from_json_str(&text)
+        };
+        parsed.map_err(|e| match e {
+            Error::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => Error::Parse {
                 path: name,
-                line: Some(e.line() as u64),
-                column: Some(e.column()),
-                message: e.to_string(),
-            })
-        }
+                line,
+                column,
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses a JSON run configuration.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] with the line and column of the problem.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::Parse {
+            path: "<json>".into(),
+            line: Some(e.line() as u64),
+            column: Some(e.column()),
+            message: e.to_string(),
+        })
+    }
+
+    /// Parses a TOML run configuration.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] naming the problem (the message shows the line).
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::Parse {
+            path: "<toml>".into(),
+            line: None,
+            column: None,
+            message: e.to_string(),
+        })
     }
 }
 
