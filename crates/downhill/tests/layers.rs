@@ -154,7 +154,8 @@ fn linear_forward_matches_hand_computation() {
 #[test]
 fn activations_compute_their_formulas() {
     let x = Tensor::from_vec(&[1, 4], vec![-2.0f64, -0.5, 0.0, 1.5]).unwrap();
-    let cases: [(Activation, fn(f64) -> f64); 5] = [
+    type Reference = fn(f64) -> f64;
+    let cases: [(Activation, Reference); 5] = [
         (Activation::Relu, |v| v.max(0.0)),
         (Activation::Tanh, f64::tanh),
         (Activation::Sigmoid, |v| 1.0 / (1.0 + (-v).exp())),
