@@ -172,3 +172,8 @@ pub fn epochs_to(history: &History, target: f64) -> Option<usize> {
 pub fn best_acc(history: &History) -> f64 {
     history.best_val_accuracy().map_or(0.0, |(_, a)| a)
 }
+
+/// A count, or "never" when there is none.
+pub fn never<T: std::fmt::Display>(o: Option<T>) -> String {
+    o.map_or_else(|| "never".to_string(), |v| v.to_string())
+}

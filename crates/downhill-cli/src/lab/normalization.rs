@@ -10,7 +10,7 @@ use downhill::{History, LayerSpec, NetSpec};
 use rand::SeedableRng;
 use serde_json::json;
 
-use super::common::{self, f, series};
+use super::common::{self, f, never, series};
 use super::{Ctx, Outcome, Support, Table};
 
 /// The loss a run must reach to count as converged.
@@ -179,12 +179,12 @@ pub fn run(ctx: &Ctx) -> downhill::Result<Outcome> {
     let checks = [c("standardized") * 100.0 < c("raw"), faster];
     let verdict = format!(
         "Standardizing lowers the Hessian's condition number from {:.3e} to {:.3e} ({:.1e}×), and SGD reaches training \
-         loss {TARGET_LOSS} after {:?} epochs instead of {:?} (final loss {:.4} vs {:.4}).",
+         loss {TARGET_LOSS} after {} epochs instead of {} (final loss {:.4} vs {:.4}).",
         c("raw"),
         c("standardized"),
         c("raw") / c("standardized"),
-        e("standardized"),
-        e("raw"),
+        never(e("standardized")),
+        never(e("raw")),
         l("standardized"),
         l("raw")
     );

@@ -313,6 +313,12 @@ fn outcome(
         })
         .collect();
     let fewer = gaps.iter().filter(|g| **g < none_gap).count();
+    let shrinking: Vec<&str> = res[1..]
+        .iter()
+        .zip(&gaps)
+        .filter(|(_, g)| **g < none_gap)
+        .map(|(r, _)| r.0)
+        .collect();
     let best = res[1..].iter().map(|r| stat(&r.1).1).fold(0.0, f64::max);
     let ws = |n: &str| {
         res.iter()
@@ -325,10 +331,11 @@ fn outcome(
         ws("L1").0 > ws("L2").0 && ws("L2").1 < ws("none").1,
     ];
     let verdict = format!(
-        "Without regularization: train {none_tr:.4}, validation {none_va:.4} (gap {none_gap:.4}). {fewer} of {} treatments shrink the gap; \
+        "Without regularization: train {none_tr:.4}, validation {none_va:.4} (gap {none_gap:.4}). {fewer} of {} treatments shrink the gap ({}); \
          the best validation accuracy is {best:.4} ({:+.4} vs none). Near-zero weights (|w| < 1e-3): L1 {:.3}, L2 {:.3}, none {:.3}; mean |w|: \
          L2 {:.4} vs none {:.4}.",
         gaps.len(),
+        shrinking.join(", "),
         best - none_va,
         ws("L1").0,
         ws("L2").0,
