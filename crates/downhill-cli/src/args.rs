@@ -74,7 +74,8 @@ pub struct TrainArgs {
     /// Gaussian noise std added to the inputs in training.
     #[arg(long)]
     pub input_noise: Option<f64>,
-    /// Optimizer: sgd, adagrad, adadelta, rmsprop, adam, adamw, nadam, radam, adamax, lion, lamb.
+    /// Optimizer: sgd, adagrad, adadelta, rmsprop, adam, adamw, nadam, radam, adamax, lion, lamb,
+    /// or learned (the shipped meta-trained optimizer of downhill-l2o; --lr scales its step).
     #[arg(long)]
     pub optimizer: Option<String>,
     /// Learning rate.

@@ -26,6 +26,9 @@ pub enum Error {
     /// A regularizer rejected its configuration or input.
     #[error(transparent)]
     Reg(#[from] downhill_reg::RegError),
+    /// The learned optimizer could not be loaded or run.
+    #[error(transparent)]
+    L2o(#[from] downhill_l2o::L2oError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -31,6 +31,7 @@ mod trainer;
 pub use config::{EarlyStoppingConfig, Monitor, NanPolicy, SchedulePer, TrainConfig};
 pub use downhill_autograd as autograd;
 pub use downhill_init as init;
+pub use downhill_l2o as l2o;
 pub use downhill_norm as norm;
 pub use downhill_optim as optim;
 pub use downhill_reg as reg;

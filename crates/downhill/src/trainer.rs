@@ -102,7 +102,7 @@ impl<E: Element> Trainer<E> {
     /// [`Error::Config`] or [`Error::Optim`] naming the invalid value.
     pub fn new(config: TrainConfig) -> Result<Self> {
         config.validate()?;
-        let mut optimizer = by_name::<E>(&config.optimizer, &config.hyper)?;
+        let mut optimizer = build_optimizer::<E>(&config)?;
         let scheduler = config
             .schedule
             .as_ref()
@@ -481,6 +481,20 @@ impl<E: Element> Trainer<E> {
             }
         }
     }
+}
+
+/// The optimizer a config names: one of `downhill_optim`'s by name, or `"learned"`, the
+/// shipped meta-trained optimizer of `downhill-l2o` (its `lr` is a multiplier on the learned
+/// step, default 1).
+fn build_optimizer<E: Element>(config: &TrainConfig) -> Result<Box<dyn Optimizer<E>>> {
+    if config.optimizer != "learned" {
+        return Ok(by_name::<E>(&config.optimizer, &config.hyper)?);
+    }
+    let mut opt = downhill_l2o::LearnedOptimizer::<E>::shipped()?;
+    if let Some(lr) = config.hyper.lr {
+        opt.set_lr(0, lr)?;
+    }
+    Ok(Box::new(opt))
 }
 
 fn check_data<E: Element>(net: &Network<E>, ds: &Dataset<E>) -> Result<()> {
