@@ -1,6 +1,6 @@
 //! Quickstart: train an MLP on the bundled digits and report validation accuracy.
 //!
-//! Run: `cargo run --release --example quickstart`
+//! Run: `cargo run --release -p downhill --example quickstart`
 use downhill::{Activation, NetSpec, Network, TrainConfig, Trainer, data};
 use rand::SeedableRng;
 
