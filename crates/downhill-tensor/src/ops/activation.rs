@@ -3,6 +3,7 @@
 //! The lecture's slide writes the sigmoid as `1/(1+e^a)`: a sign typo (see `ERRATA.md`);
 //! the logistic sigmoid is `1/(1+e^{−a})`.
 
+use crate::ops::fast_f32;
 use crate::{Element, Tensor};
 
 /// Logistic sigmoid of one value, stable for any finite input.
@@ -39,9 +40,21 @@ pub fn sigmoid_grad<E: Element>(x: E) -> E {
 /// the true derivative is `≈ 4e^{−2|x|}`; this form keeps full relative precision everywhere.
 #[inline]
 pub fn tanh_grad<E: Element>(x: E) -> E {
+    if let Some(x) = fast_f32::to_f32(x) {
+        return fast_f32::from_f32(fast_f32::tanh_grad(x));
+    }
     let e = (-E::two() * x.abs()).exp();
     let d = E::one() + e;
     E::of(4.0) * e / (d * d)
+}
+
+/// tanh of one value: libm for f64, a vectorizable few-ulp kernel for f32.
+#[inline(always)]
+fn tanh<E: Element>(x: E) -> E {
+    match fast_f32::to_f32(x) {
+        Some(x) => fast_f32::from_f32(fast_f32::tanh(x)),
+        None => x.tanh(),
+    }
 }
 
 /// Softplus of one value, stable: `x + log1p(e^{−x})` for `x > 0`, `log1p(eˣ)` otherwise.
@@ -79,17 +92,21 @@ impl<E: Element> Tensor<E> {
 
     /// Hyperbolic tangent, elementwise (saturates to ±1, never NaN for finite input).
     pub fn tanh(&self) -> Self {
-        self.map(|x| x.tanh())
+        let mut out = self.clone();
+        out.tanh_inplace();
+        out
     }
 
     /// In-place variant of [`Tensor::tanh`].
     pub fn tanh_inplace(&mut self) {
-        self.map_inplace(|x| x.tanh())
+        self.map_inplace(tanh)
     }
 
     /// Derivative of tanh at `x`: `1 − tanh²(x)`, computed stably (see [`tanh_grad`]).
     pub fn tanh_grad(&self) -> Self {
-        self.map(tanh_grad)
+        let mut out = self.clone();
+        out.map_inplace(tanh_grad);
+        out
     }
 
     /// Rectified linear unit `max(0, x)`, elementwise.

@@ -2,6 +2,7 @@
 
 pub(crate) mod activation;
 pub(crate) mod broadcast;
+pub(crate) mod fast_f32;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
 pub(crate) mod softmax;
