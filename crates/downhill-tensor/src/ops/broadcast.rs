@@ -141,31 +141,27 @@ pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> 
     Ok(Tensor::from_array(out))
 }
 
+/// `out[i] = out[i] ∘ b[i]` over two slices of one length, one vectorizable loop per op.
+#[inline]
+fn inplace_loop<E: Element>(op: BinaryOp, out: &mut [E], b: &[E]) {
+    match op {
+        BinaryOp::Add => out.iter_mut().zip(b).for_each(|(o, &y)| *o = *o + y),
+        BinaryOp::Sub => out.iter_mut().zip(b).for_each(|(o, &y)| *o = *o - y),
+        BinaryOp::Mul => out.iter_mut().zip(b).for_each(|(o, &y)| *o = *o * y),
+        _ => out
+            .iter_mut()
+            .zip(b)
+            .for_each(|(o, &y)| *o = op.apply(*o, y)),
+    }
+}
+
 pub(crate) fn binary_inplace<E: Element>(
     op: BinaryOp,
     a: &mut Tensor<E>,
     b: &Tensor<E>,
 ) -> Result<()> {
     if a.shape() == b.shape() {
-        let out = a.as_mut_slice();
-        match op {
-            BinaryOp::Add => out
-                .iter_mut()
-                .zip(b.as_slice())
-                .for_each(|(o, &y)| *o = *o + y),
-            BinaryOp::Sub => out
-                .iter_mut()
-                .zip(b.as_slice())
-                .for_each(|(o, &y)| *o = *o - y),
-            BinaryOp::Mul => out
-                .iter_mut()
-                .zip(b.as_slice())
-                .for_each(|(o, &y)| *o = *o * y),
-            _ => out
-                .iter_mut()
-                .zip(b.as_slice())
-                .for_each(|(o, &y)| *o = op.apply(*o, y)),
-        }
+        inplace_loop(op, a.as_mut_slice(), b.as_slice());
         return Ok(());
     }
     let shape = broadcast_shape(op.name(), a.shape(), b.shape())?;
@@ -176,6 +172,13 @@ pub(crate) fn binary_inplace<E: Element>(
             b.shape(),
             "an in-place operation cannot grow its left operand",
         ));
+    }
+    // Fast path: b is a row vector broadcast over the leading axes (a linear layer's bias).
+    if !b.is_empty() && shape.ends_with(b.shape()) {
+        for row in a.as_mut_slice().chunks_exact_mut(b.len()) {
+            inplace_loop(op, row, b.as_slice());
+        }
+        return Ok(());
     }
     let bv = b.array().broadcast(IxDyn(&shape)).expect("shape checked");
     Zip::from(a.view_mut())
