@@ -91,25 +91,29 @@ pub struct MetaRecord {
     pub grad_norm: f64,
 }
 
-/// The meta-objective of one unroll: the mean over steps of the clamped log loss ratio.
+/// The meta-objective of one unroll: a step-weighted mean of the clamped log loss ratio.
 ///
 /// ```text
-/// J = (1/T) Σ_{t=1..T} clamp(ln(L_t / L_0), −30, 3)        (non-finite L_t → 3)
+/// J = Σ_{t=1..T} t · clamp(ln(L_t / L_0), −30, 3) / Σ_{t=1..T} t     (non-finite L_t → 3)
 /// ```
 ///
 /// Normalizing by `L_0` puts quadratics and MLPs on one scale; averaging over the unroll
-/// rewards fast progress, not only the end point (Metz et al. 2020 use the mean loss too).
+/// rewards fast progress, not only the end point (Metz et al. 2020 use the mean loss), and the
+/// weight `t` leans towards the end, which is what an equal-budget comparison scores (with
+/// equal weights the first runs learned to rush early and stall on quadratics).
 pub fn meta_objective(losses: &[f64]) -> f64 {
     let l0 = losses[0];
-    let terms = losses[1..].iter().map(|&l| {
+    let terms = losses[1..].iter().enumerate().map(|(i, &l)| {
         let r = (l / l0).ln();
-        if r.is_nan() {
+        let r = if r.is_nan() {
             LOG_RATIO_MAX
         } else {
             r.clamp(LOG_RATIO_MIN, LOG_RATIO_MAX)
-        }
+        };
+        (i + 1) as f64 * r
     });
-    terms.sum::<f64>() / (losses.len() - 1).max(1) as f64
+    let n = losses.len() - 1;
+    terms.sum::<f64>() / (n * (n + 1) / 2).max(1) as f64
 }
 
 /// The mean meta-objective of the network with meta-parameters `theta` over `tasks`.

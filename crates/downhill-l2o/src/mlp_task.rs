@@ -83,16 +83,16 @@ impl MlpTask {
         })
     }
 
-    /// A member of the family: 64 points of a random synthetic set (blobs in 2–16 dimensions
-    /// with 2–6 classes, 2–3-arm spirals, or XOR), one hidden layer of 8–32 units, tanh or relu.
+    /// A member of the family: 64 points of a random synthetic set (blobs in 2–32 dimensions
+    /// with 2–8 classes, 2–3-arm spirals, or XOR), one hidden layer of 8–32 units, tanh or relu.
     ///
     /// # Errors
     /// None in practice (the sampled sizes are valid).
     pub fn sample(rng: &mut impl Rng) -> Result<Self> {
         let data = match rng.random_range(0..3) {
             0 => Synthetic::Blobs {
-                dim: rng.random_range(2..=16),
-                classes: rng.random_range(2..=6),
+                dim: rng.random_range(2..=32),
+                classes: rng.random_range(2..=8),
             },
             1 => Synthetic::Spirals {
                 classes: rng.random_range(2..=3),

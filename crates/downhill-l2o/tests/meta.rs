@@ -60,10 +60,11 @@ fn invalid_configurations_are_errors() {
 }
 
 #[test]
-fn objective_is_mean_clamped_log_ratio() {
+fn objective_is_step_weighted_clamped_log_ratio() {
     assert_eq!(meta_objective(&[2.0, 2.0, 2.0]), 0.0);
     let e = std::f64::consts::E;
-    assert!((meta_objective(&[1.0, 1.0 / e, 1.0 / (e * e)]) + 1.5).abs() < 1e-12);
+    // Weights 1 and 2: (1·(−1) + 2·(−2)) / 3.
+    assert!((meta_objective(&[1.0, 1.0 / e, 1.0 / (e * e)]) + 5.0 / 3.0).abs() < 1e-12);
     assert_eq!(meta_objective(&[1.0, f64::NAN]), 3.0);
     assert_eq!(meta_objective(&[1.0, 0.0]), -30.0);
     assert_eq!(meta_objective(&[1.0, 1e300]), 3.0);
