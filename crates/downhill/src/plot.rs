@@ -17,7 +17,8 @@ pub struct Series {
 }
 
 /// Renders a line chart as an SVG string: title, axis labels, one line per series, a legend.
-/// With `log_y`, the y axis is logarithmic (non-positive values are dropped).
+/// With `log_y`, the chart shows `log10(y)` on a linear axis (labelled so; non-positive values
+/// are dropped).
 ///
 /// # Errors
 /// [`Error::Data`] when there is nothing finite to plot or drawing fails.
@@ -28,10 +29,35 @@ pub fn line_chart_svg(
     series: &[Series],
     log_y: bool,
 ) -> Result<String> {
+    if !log_y {
+        return linear_chart_svg(title, x_label, y_label, series);
+    }
+    // plotters' log axis labels overlap at small ranges: plot log10(y) on a linear axis instead.
+    let logged: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            label: s.label.clone(),
+            points: s
+                .points
+                .iter()
+                .filter(|(_, y)| *y > 0.0)
+                .map(|&(x, y)| (x, y.log10()))
+                .collect(),
+        })
+        .collect();
+    linear_chart_svg(title, x_label, &format!("log10 of {y_label}"), &logged)
+}
+
+fn linear_chart_svg(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<String> {
     let pts = series
         .iter()
         .flat_map(|s| s.points.iter())
-        .filter(|(x, y)| x.is_finite() && y.is_finite() && (!log_y || *y > 0.0));
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
         f64::NEG_INFINITY,
@@ -56,12 +82,19 @@ pub fn line_chart_svg(
         let root = SVGBackend::with_string(&mut svg, (720, 420)).into_drawing_area();
         let draw = |e: &dyn std::fmt::Display| Error::Data(format!("plot {title:?}: {e}"));
         root.fill(&WHITE).map_err(|e| draw(&e))?;
-        let mut builder = ChartBuilder::on(&root);
-        builder
+        let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(64);
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+            .map_err(|e| draw(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .draw()
+            .map_err(|e| draw(&e))?;
         let colors = [
             BLUE,
             RED,
@@ -74,50 +107,27 @@ pub fn line_chart_svg(
             RGBColor(0, 128, 128),
             RGBColor(139, 69, 19),
         ];
-        macro_rules! body {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_label)
-                    .y_desc(y_label)
-                    .draw()
-                    .map_err(|e| draw(&e))?;
-                for (k, s) in series.iter().enumerate() {
-                    let c = colors[k % colors.len()];
-                    let data =
-                        s.points.iter().copied().filter(|(x, y)| {
-                            x.is_finite() && y.is_finite() && (!log_y || *y > 0.0)
-                        });
-                    chart
-                        .draw_series(LineSeries::new(data, c.stroke_width(2)))
-                        .map_err(|e| draw(&e))?
-                        .label(s.label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(|e| draw(&e))?;
-            }};
+        for (k, s) in series.iter().enumerate() {
+            let c = colors[k % colors.len()];
+            let data = s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            chart
+                .draw_series(LineSeries::new(data, c.stroke_width(2)))
+                .map_err(|e| draw(&e))?
+                .label(s.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
         }
-        if log_y {
-            body!(
-                builder
-                    .build_cartesian_2d(x0..x1, (y0 * 0.9..y1 * 1.1).log_scale())
-                    .map_err(|e| draw(&e))?
-            );
-        } else {
-            body!(
-                builder
-                    .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-                    .map_err(|e| draw(&e))?
-            );
-        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| draw(&e))?;
         root.present().map_err(|e| draw(&e))?;
     }
     Ok(svg)
