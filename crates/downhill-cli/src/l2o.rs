@@ -183,7 +183,7 @@ fn write_curve(out: &Path, records: &[MetaRecord]) -> Result<()> {
 
 /// The out-of-family group: an MLP (64-32-10, relu) trained full-batch on 512 random bundled
 /// digits (features scaled to [0, 1]), one subset and initialization per seed.
-fn digits_group(seeds: usize, seed: u64) -> Result<TaskGroup> {
+pub(crate) fn digits_group(seeds: usize, seed: u64) -> Result<TaskGroup> {
     use rand::{SeedableRng, seq::SliceRandom};
     let mut ds = downhill::data::load_bundled::<f64>("digits")?;
     ds.scale_features(1.0 / 16.0);

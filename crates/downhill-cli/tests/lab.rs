@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// The experiments the lab must run, in order.
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 9] = [
     "nonlinearities",
     "surfaces",
     "digits-optimizers",
@@ -16,6 +16,7 @@ const NAMES: [&str; 8] = [
     "initialization",
     "batchnorm",
     "regularization",
+    "learned-optimizer",
 ];
 
 fn lab(out: &Path, extra: &[&str]) -> std::process::Output {

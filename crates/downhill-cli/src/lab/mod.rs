@@ -11,6 +11,7 @@ mod batchnorm;
 mod common;
 mod digits_optim;
 mod init;
+mod learned;
 mod lr;
 mod nonlin;
 mod normalization;
@@ -132,6 +133,11 @@ pub const EXPERIMENTS: &[Experiment] = &[
         name: "regularization",
         title: "8. Regularization on small data",
         run: regularization::run,
+    },
+    Experiment {
+        name: "learned-optimizer",
+        title: "9. A learned optimizer against hand-designed ones",
+        run: learned::run,
     },
 ];
 
