@@ -111,34 +111,11 @@ pub fn line_figure(
     series: &[Series],
     log_y: bool,
 ) -> downhill::Result<Figure> {
-    // The facade's log axis prints unreadable tick labels, so a log plot is drawn as log10(y)
-    // on a linear axis instead.
-    let (series, y_label) = if log_y {
-        let logged: Vec<Series> = series
-            .iter()
-            .map(|s| Series {
-                label: s.label.clone(),
-                points: s
-                    .points
-                    .iter()
-                    .filter(|p| p.1 > 0.0)
-                    .map(|&(x, y)| (x, y.log10()))
-                    .collect(),
-            })
-            .collect();
-        (
-            logged,
-            format!(
-                "log10 of {}",
-                y_label
-                    .replace(" (log scale)", "")
-                    .replace(", log scale", "")
-            ),
-        )
-    } else {
-        (series.to_vec(), y_label.to_string())
-    };
-    let svg = line_chart_svg(title, x_label, &y_label, &series, false)?;
+    // The facade draws a log chart as log10(y) on a linear axis and says so in the label.
+    let y_label = y_label
+        .replace(" (log scale)", "")
+        .replace(", log scale", "");
+    let svg = line_chart_svg(title, x_label, &y_label, series, log_y)?;
     let svg = match svg.find("<svg") {
         Some(i) => svg[i..].to_string(),
         None => svg,
