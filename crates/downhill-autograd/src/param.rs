@@ -134,14 +134,17 @@ impl<E: Element> ParamStore<E> {
         }
     }
 
-    /// Adds `g` into parameter `id`'s gradient (gradients accumulate, never assign).
-    pub(crate) fn accumulate(&mut self, id: ParamId, g: &Tensor<E>) -> Result<()> {
+    /// Adds `g` into parameter `id`'s gradient (gradients accumulate, never assign); the first
+    /// gradient since `zero_grad` is moved in rather than copied.
+    pub(crate) fn accumulate(&mut self, id: ParamId, g: Tensor<E>) -> Result<()> {
         let p = self.get_mut(id)?;
         if p.has_grad {
-            p.grad.add_assign(g)?;
-        } else {
-            p.grad.assign(g)?;
+            p.grad.add_assign(&g)?;
+        } else if g.shape() == p.grad.shape() {
+            p.grad = g;
             p.has_grad = true;
+        } else {
+            p.grad.assign(&g)?; // reports the shape mismatch
         }
         Ok(())
     }

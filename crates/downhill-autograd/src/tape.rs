@@ -290,7 +290,7 @@ impl<E: Element> Tape<E> {
             };
             match &self.nodes[i].op {
                 Op::Leaf => self.grads[i] = Some(g),
-                Op::Param(id) => self.params.accumulate(*id, &g)?,
+                Op::Param(id) => self.params.accumulate(*id, g)?,
                 op => op.backward(&mut ctx, i, g)?,
             }
         }
