@@ -8,7 +8,7 @@
 //! softplus: ∂x = g·σ(x)
 //! ```
 
-use downhill_tensor::{Element, Tensor, sigmoid, sigmoid_grad, tanh_grad};
+use downhill_tensor::{Element, Tensor, sigmoid, sigmoid_grad};
 
 use crate::op::{Ctx, Op};
 use crate::{Result, Tape, Var};
@@ -86,32 +86,22 @@ pub(crate) fn activation_backward<E: Element>(
     mut g: Tensor<E>,
 ) -> Result<()> {
     let _ = out;
-    let x = ctx.val(a).as_slice();
-    let gs = g.as_mut_slice();
+    let x = ctx.val(a);
+    // From the input, not the saved output: `1 − y` cancels to 0 once y rounds to 1.
     match *kind {
-        // From the input, not the saved output: `1 − y` cancels to 0 once y rounds to 1.
-        ActKind::Sigmoid => gs
-            .iter_mut()
-            .zip(x)
-            .for_each(|(g, &x)| *g = *g * sigmoid_grad(x)),
-        ActKind::Tanh => gs
-            .iter_mut()
-            .zip(x)
-            .for_each(|(g, &x)| *g = *g * tanh_grad(x)),
-        ActKind::Relu => gs.iter_mut().zip(x).for_each(|(g, &x)| {
-            if x <= E::zero() {
-                *g = E::zero()
-            }
-        }),
-        ActKind::LeakyRelu(s) => gs.iter_mut().zip(x).for_each(|(g, &x)| {
-            if x <= E::zero() {
-                *g = *g * s
-            }
-        }),
-        ActKind::Softplus => gs
-            .iter_mut()
-            .zip(x)
-            .for_each(|(g, &x)| *g = *g * sigmoid(x)),
+        ActKind::Sigmoid => each(&mut g, x, |g, x| g * sigmoid_grad(x)),
+        ActKind::Tanh => g.mul_tanh_grad(x)?,
+        ActKind::Relu => each(&mut g, x, |g, x| if x > E::zero() { g } else { E::zero() }),
+        ActKind::LeakyRelu(s) => each(&mut g, x, |g, x| if x > E::zero() { g } else { g * s }),
+        ActKind::Softplus => each(&mut g, x, |g, x| g * sigmoid(x)),
     }
     ctx.acc(a, g)
+}
+
+/// `g ← f(g, x)` elementwise (`g` and `x` have the node's shape).
+fn each<E: Element>(g: &mut Tensor<E>, x: &Tensor<E>, f: impl Fn(E, E) -> E) {
+    g.as_mut_slice()
+        .iter_mut()
+        .zip(x.as_slice())
+        .for_each(|(g, &x)| *g = f(*g, x));
 }

@@ -99,13 +99,39 @@ impl<E: Element> Tensor<E> {
 
     /// In-place variant of [`Tensor::tanh`].
     pub fn tanh_inplace(&mut self) {
-        self.map_inplace(tanh)
+        match fast_f32::slice_f32_mut(self.as_mut_slice()) {
+            Some(xs) => fast_f32::tanh_slice(xs),
+            None => self.map_inplace(tanh),
+        }
+    }
+
+    /// Multiplies by the derivative of tanh at `x`, in place: `self ← self·tanh'(x)`, the
+    /// backward pass of tanh (see [`tanh_grad`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when the shapes differ.
+    pub fn mul_tanh_grad(&mut self, x: &Self) -> crate::Result<()> {
+        if self.shape() != x.shape() {
+            return Err(crate::TensorError::mismatch(
+                "mul_tanh_grad",
+                self.shape(),
+                x.shape(),
+                "the gradient and the input must have the same shape",
+            ));
+        }
+        let (xs, gs) = (x.as_slice(), self.as_mut_slice());
+        match (fast_f32::slice_f32(xs), fast_f32::slice_f32_mut(gs)) {
+            (Some(xs), Some(gs)) => fast_f32::mul_tanh_grad_slice(gs, xs),
+            _ => (self.as_mut_slice().iter_mut().zip(x.as_slice()))
+                .for_each(|(g, &x)| *g = *g * tanh_grad(x)),
+        }
+        Ok(())
     }
 
     /// Derivative of tanh at `x`: `1 − tanh²(x)`, computed stably (see [`tanh_grad`]).
     pub fn tanh_grad(&self) -> Self {
-        let mut out = self.clone();
-        out.map_inplace(tanh_grad);
+        let mut out = Self::ones(self.shape());
+        out.mul_tanh_grad(self).expect("same shape");
         out
     }
 

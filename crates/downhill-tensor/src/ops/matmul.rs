@@ -3,6 +3,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, Ix2};
 
+use super::{fast_f32, small_gemm};
 use crate::{Element, Result, Tensor, TensorError};
 
 /// Whether a matmul operand is used as stored or transposed.
@@ -66,6 +67,18 @@ impl<E: Element> Tensor<E> {
             ));
         }
         let mut out = Tensor::zeros(&[m, n]);
+        if small_f32(
+            (m, n, k1),
+            E::one(),
+            self,
+            ta,
+            other,
+            tb,
+            E::zero(),
+            &mut out,
+        ) {
+            return Ok(out);
+        }
         {
             let mut c = out
                 .view_mut()
@@ -105,11 +118,14 @@ impl<E: Element> Tensor<E> {
             ));
         }
         let cshape = self.shape().to_vec();
-        let mut c: ArrayViewMut2<'_, E> =
-            self.view_mut().into_dimensionality::<Ix2>().map_err(|_| {
-                TensorError::invalid_shape("gemm", &cshape, "output must be a 2-D matrix")
-            })?;
-        if c.dim() != (m, n) {
+        if cshape.len() != 2 {
+            return Err(TensorError::invalid_shape(
+                "gemm",
+                &cshape,
+                "output must be a 2-D matrix",
+            ));
+        }
+        if (cshape[0], cshape[1]) != (m, n) {
             return Err(TensorError::mismatch(
                 "gemm",
                 &cshape,
@@ -117,7 +133,41 @@ impl<E: Element> Tensor<E> {
                 "output shape differs from the product's",
             ));
         }
+        if small_f32((m, n, k1), alpha, a, ta, b, tb, beta, self) {
+            return Ok(());
+        }
+        let mut c: ArrayViewMut2<'_, E> = self
+            .view_mut()
+            .into_dimensionality::<Ix2>()
+            .expect("2-D, checked above");
         general_mat_mul(alpha, &av, &bv, beta, &mut c);
         Ok(())
+    }
+}
+
+/// The small-product f32 kernels of [`small_gemm`](super::small_gemm), when `E` is `f32` and
+/// they apply; `false` (nothing done) otherwise.
+#[allow(clippy::too_many_arguments)]
+fn small_f32<E: Element>(
+    dims: (usize, usize, usize),
+    alpha: E,
+    a: &Tensor<E>,
+    ta: Transpose,
+    b: &Tensor<E>,
+    tb: Transpose,
+    beta: E,
+    c: &mut Tensor<E>,
+) -> bool {
+    let (Some(alpha), Some(beta)) = (fast_f32::to_f32(alpha), fast_f32::to_f32(beta)) else {
+        return false;
+    };
+    let (a, b) = (
+        fast_f32::slice_f32(a.as_slice()),
+        fast_f32::slice_f32(b.as_slice()),
+    );
+    let c = fast_f32::slice_f32_mut(c.as_mut_slice());
+    match (a, b, c) {
+        (Some(a), Some(b), Some(c)) => small_gemm::try_sgemm(dims, alpha, a, ta, b, tb, beta, c),
+        _ => false,
     }
 }

@@ -5,5 +5,6 @@ pub(crate) mod broadcast;
 pub(crate) mod fast_f32;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
+pub(crate) mod small_gemm;
 pub(crate) mod softmax;
 pub(crate) mod unary;
