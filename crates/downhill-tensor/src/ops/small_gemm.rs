@@ -67,17 +67,19 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` on `src` (row-major `[rows, cols]`) transposed into the thread's scratch buffer.
-fn with_transposed<T>(src: &[f32], rows: usize, cols: usize, f: impl FnOnce(&[f32]) -> T) -> T {
+/// Runs `f` on `src` (row-major `[rows, cols]`) transposed into the thread's scratch buffer
+/// by `transpose(src, rows, cols, dst)`.
+fn with_transposed<T>(
+    src: &[f32],
+    rows: usize,
+    cols: usize,
+    transpose: impl FnOnce(&[f32], usize, usize, &mut [f32]),
+    f: impl FnOnce(&[f32]) -> T,
+) -> T {
     SCRATCH.with_borrow_mut(|buf| {
         buf.clear();
         buf.resize(rows * cols, 0.0);
-        let src = &src[..rows * cols];
-        for (cc, dst) in buf.chunks_exact_mut(rows).enumerate() {
-            for (r, d) in dst.iter_mut().enumerate() {
-                *d = src[r * cols + cc];
-            }
-        }
+        transpose(&src[..rows * cols], rows, cols, buf);
         f(buf)
     })
 }
@@ -88,6 +90,55 @@ mod x86 {
 
     use super::with_transposed;
     use crate::Transpose::{self, No, Yes};
+
+    /// `dst ← srcᵀ` for row-major `src` `[rows, cols]` and `dst` `[cols, rows]`: 8×8 blocks
+    /// through registers (unpack, shuffle, lane permute), the edges element by element.
+    #[target_feature(enable = "avx2,fma")]
+    fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+        assert!(src.len() == rows * cols && dst.len() == rows * cols);
+        let (r8, c8) = (rows / 8 * 8, cols / 8 * 8);
+        for r0 in (0..r8).step_by(8) {
+            for c0 in (0..c8).step_by(8) {
+                // SAFETY: rows r0..r0+8 and columns c0..c0+8 are inside both matrices.
+                unsafe {
+                    let ld = |i: usize| _mm256_loadu_ps(src.as_ptr().add((r0 + i) * cols + c0));
+                    let (a0, a1, a2, a3) = (ld(0), ld(1), ld(2), ld(3));
+                    let (a4, a5, a6, a7) = (ld(4), ld(5), ld(6), ld(7));
+                    let (t0, t1) = (_mm256_unpacklo_ps(a0, a1), _mm256_unpackhi_ps(a0, a1));
+                    let (t2, t3) = (_mm256_unpacklo_ps(a2, a3), _mm256_unpackhi_ps(a2, a3));
+                    let (t4, t5) = (_mm256_unpacklo_ps(a4, a5), _mm256_unpackhi_ps(a4, a5));
+                    let (t6, t7) = (_mm256_unpacklo_ps(a6, a7), _mm256_unpackhi_ps(a6, a7));
+                    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                    let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                    let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                    let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                    let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                    let out = [
+                        _mm256_permute2f128_ps::<0x20>(u0, u4),
+                        _mm256_permute2f128_ps::<0x20>(u1, u5),
+                        _mm256_permute2f128_ps::<0x20>(u2, u6),
+                        _mm256_permute2f128_ps::<0x20>(u3, u7),
+                        _mm256_permute2f128_ps::<0x31>(u0, u4),
+                        _mm256_permute2f128_ps::<0x31>(u1, u5),
+                        _mm256_permute2f128_ps::<0x31>(u2, u6),
+                        _mm256_permute2f128_ps::<0x31>(u3, u7),
+                    ];
+                    for (j, v) in out.into_iter().enumerate() {
+                        _mm256_storeu_ps(dst.as_mut_ptr().add((c0 + j) * rows + r0), v);
+                    }
+                }
+            }
+        }
+        for r in 0..rows {
+            let from = if r < r8 { c8 } else { 0 };
+            for c in from..cols {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
+    }
 
     /// The left operand of the row kernel: `L[r, p] = ptr[r·rs + p·ps]`.
     #[derive(Clone, Copy)]
@@ -308,9 +359,13 @@ mod x86 {
             // SAFETY (both calls): the caller guarantees AVX2 and FMA.
             match tb {
                 No => unsafe { row_kernel(m, n, k, l, b, &mut out) },
-                Yes => with_transposed(b, n, k, |bt| unsafe {
-                    row_kernel(m, n, k, l, bt, &mut out)
-                }),
+                Yes => with_transposed(
+                    b,
+                    n,
+                    k,
+                    |s, r, c, d| transpose(s, r, c, d),
+                    |bt| unsafe { row_kernel(m, n, k, l, bt, &mut out) },
+                ),
             }
         } else if ta == No && tb == Yes && k >= 8 {
             let mut out = Out {
@@ -346,9 +401,13 @@ mod x86 {
             // SAFETY (both calls): the caller guarantees AVX2 and FMA.
             match ta {
                 Yes => unsafe { row_kernel(n, m, k, l, a, &mut out) },
-                No => with_transposed(a, m, k, |at| unsafe {
-                    row_kernel(n, m, k, l, at, &mut out)
-                }),
+                No => with_transposed(
+                    a,
+                    m,
+                    k,
+                    |s, r, c, d| transpose(s, r, c, d),
+                    |at| unsafe { row_kernel(n, m, k, l, at, &mut out) },
+                ),
             }
         }
     }

@@ -121,9 +121,18 @@ impl<E: Element> Tensor<E> {
         let mut probs = self.clone();
         let mut losses = Vec::with_capacity(n);
         for (row, &y) in probs.as_mut_slice().chunks_exact_mut(c).zip(labels) {
-            log_softmax_lane(row);
-            losses.push(-row[y]);
-            row.iter_mut().for_each(|x| *x = x.exp());
+            // One exponential per logit: e_i = exp(x_i − m) gives both the loss
+            // −log p_y = −((x_y − m) − log Σe) and the probabilities p_i = e_i / Σe.
+            let m = row.iter().fold(E::neg_infinity(), |m, &x| m.max(x));
+            let shifted_y = row[y] - m;
+            let mut s = E::zero();
+            row.iter_mut().for_each(|x| {
+                *x = (*x - m).exp();
+                s = s + *x;
+            });
+            losses.push(-(shifted_y - s.ln()));
+            let inv = E::one() / s;
+            row.iter_mut().for_each(|x| *x = *x * inv);
         }
         Ok((losses, probs))
     }
