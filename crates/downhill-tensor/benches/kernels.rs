@@ -1,5 +1,6 @@
 //! Kernel throughput: matmul (GFLOP/s, reported by criterion as Gelem/s with one element per
-//! floating-point operation), elementwise arithmetic and activations, reductions.
+//! floating-point operation), the small products and activations of the tiny MLP's training
+//! step, elementwise arithmetic and activations, reductions.
 //!
 //! Run: `cargo bench -p downhill-tensor -- --warm-up-time 1 --measurement-time 3`
 
@@ -105,5 +106,44 @@ fn reductions(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, matmul, elementwise, reductions);
+/// One operand of a small product: its stored shape and whether it is used transposed.
+type Operand = ([usize; 2], Transpose);
+
+/// The eight products of one training step of the tiny MLP 2-32-32-2 (batch 32): three
+/// forward `x·Wᵀ`, three weight gradients `dyᵀ·x` and two input gradients `dy·W`, each timed
+/// alone (the small-GEMM kernels), and tanh forward and backward on [32, 32].
+fn small(c: &mut Criterion) {
+    use Transpose::{No, Yes};
+    let mut g = c.benchmark_group("tiny_mlp_kernels_f32");
+    let cases: [(&str, Operand, Operand); 8] = [
+        ("fwd1_32x2_nt_32x2", ([32, 2], No), ([32, 2], Yes)),
+        ("fwd2_32x32_nt_32x32", ([32, 32], No), ([32, 32], Yes)),
+        ("fwd3_32x32_nt_2x32", ([32, 32], No), ([2, 32], Yes)),
+        ("dw3_32x2_tn_32x32", ([32, 2], Yes), ([32, 32], No)),
+        ("dx3_32x2_nn_2x32", ([32, 2], No), ([2, 32], No)),
+        ("dw2_32x32_tn_32x32", ([32, 32], Yes), ([32, 32], No)),
+        ("dx2_32x32_nn_32x32", ([32, 32], No), ([32, 32], No)),
+        ("dw1_32x32_tn_32x2", ([32, 32], Yes), ([32, 2], No)),
+    ];
+    for (i, (name, (sa, ta), (sb, tb))) in cases.into_iter().enumerate() {
+        let a = filled(&sa, 20 + i as u64);
+        let b = filled(&sb, 40 + i as u64);
+        g.bench_function(name, |bch| {
+            bch.iter(|| black_box(a.matmul_t(ta, &b, tb).unwrap()))
+        });
+    }
+    let h = filled(&[32, 32], 60);
+    g.bench_function("tanh_32x32", |bch| bch.iter(|| black_box(h.tanh())));
+    let dy = filled(&[32, 32], 61);
+    g.bench_function("mul_tanh_grad_32x32", |bch| {
+        bch.iter(|| {
+            let mut d = dy.clone();
+            d.mul_tanh_grad(&h).unwrap();
+            black_box(d)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, matmul, small, elementwise, reductions);
 criterion_main!(benches);

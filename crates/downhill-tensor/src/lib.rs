@@ -27,13 +27,17 @@
 //!
 //! Kernels:
 //! - matrix products with transposed operands read in place ([`Tensor::matmul_t`],
-//!   [`Tensor::gemm`]), using ndarray's `general_mat_mul` (matrixmultiply, threaded);
+//!   [`Tensor::gemm`]), using ndarray's `general_mat_mul` (matrixmultiply, threaded), except for
+//!   small f32 products (≤ 64³ multiply-adds) on CPUs with AVX2 and FMA, which run unpacked
+//!   register-blocked kernels chosen at run time (packing costs more than the arithmetic there);
 //! - elementwise arithmetic with NumPy broadcasting ([`Tensor::add`], …) and
 //!   [`Tensor::sum_to_shape`], which sums a broadcast gradient back to its operand's shape;
 //! - reductions over axes ([`Tensor::sum_axes`], [`Tensor::mean_axes`], [`Tensor::max_axes`],
 //!   [`Tensor::argmax`]);
 //! - unary mathematics and the lecture's nonlinearities with their derivatives, stable for
-//!   `|x| = 1000` in f32 ([`Tensor::sigmoid`], [`Tensor::softplus`], …);
+//!   `|x| = 1000` in f32 ([`Tensor::sigmoid`], [`Tensor::softplus`], …); f32 tanh and its
+//!   backward ([`Tensor::mul_tanh_grad`]) use a few-ulp polynomial kernel, 8 lanes with FMA
+//!   where the CPU has AVX2;
 //! - softmax, log-softmax and the fused softmax-cross-entropy kernel;
 //! - in-place variants of the hot operations (`*_inplace`, `*_assign`, [`Tensor::scaled_add`]).
 //!

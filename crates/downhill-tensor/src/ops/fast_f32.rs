@@ -131,6 +131,7 @@ pub(crate) fn tanh_grad(x: f32) -> f32 {
 
 /// Whether the AVX2 + FMA versions of the slice kernels run on this CPU.
 #[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn has_avx2_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {

@@ -22,6 +22,7 @@
 //! The sums use FMA in a fixed order, so results are deterministic for given shapes, but they
 //! are not bitwise those of matrixmultiply (which also uses FMA, in a different order).
 
+#[cfg(target_arch = "x86_64")]
 use std::cell::RefCell;
 
 use crate::Transpose;
@@ -63,12 +64,14 @@ pub(crate) fn try_sgemm(
     false
 }
 
+#[cfg(target_arch = "x86_64")]
 thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on `src` (row-major `[rows, cols]`) transposed into the thread's scratch buffer
 /// by `transpose(src, rows, cols, dst)`.
+#[cfg(target_arch = "x86_64")]
 fn with_transposed<T>(
     src: &[f32],
     rows: usize,
