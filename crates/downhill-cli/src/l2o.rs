@@ -60,6 +60,18 @@ pub struct TrainArgs {
     /// Adam learning rate on the meta-parameters.
     #[arg(long, default_value_t = MetaTrainConfig::default().meta_lr)]
     pub meta_lr: f64,
+    /// Floor of the per-step log loss ratio in the meta-objective.
+    #[arg(long, default_value_t = MetaTrainConfig::default().floor, allow_hyphen_values = true)]
+    pub floor: f64,
+    /// Validate (and possibly select) the network every this many iterations; 0 = never.
+    #[arg(long, default_value_t = MetaTrainConfig::default().validate_every)]
+    pub validate_every: usize,
+    /// Number of validation tasks.
+    #[arg(long, default_value_t = MetaTrainConfig::default().validation_tasks)]
+    pub validation_tasks: usize,
+    /// Temperature of the soft maximum over tasks of the regret against Adam; 0 = plain mean.
+    #[arg(long, default_value_t = MetaTrainConfig::default().tau)]
+    pub tau: f64,
 }
 
 /// `downhill l2o eval`.
@@ -115,6 +127,10 @@ fn train(a: &TrainArgs) -> Result<()> {
         sigma: a.sigma,
         meta_lr: a.meta_lr,
         seed: a.seed,
+        floor: a.floor,
+        validate_every: a.validate_every,
+        validation_tasks: a.validation_tasks,
+        tau: a.tau,
     };
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let bar = ProgressBar::new(cfg.iterations as u64);
@@ -123,11 +139,12 @@ fn train(a: &TrainArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    let (net, records) = meta_train(&cfg, |r| {
+    let run = meta_train(&cfg, |r| {
         bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
         bar.inc(1);
     })
     .map_err(l2o_err)?;
+    let (net, records) = (run.net, run.records);
     bar.finish();
     let wall = start.elapsed().as_secs_f64();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
@@ -146,6 +163,13 @@ fn train(a: &TrainArgs) -> Result<()> {
         "wall_time_seconds": wall,
         "git_commit": git_commit(),
         "final_meta_loss": records.last().map(|r| r.meta_loss),
+        "initial_validation": run.initial_validation,
+        "selected_iteration": run.selected,
+        "selected_validation": records
+            .iter()
+            .find(|r| Some(r.iteration) == run.selected)
+            .and_then(|r| r.validation)
+            .or(run.initial_validation),
         "reproduction_check": check,
     });
     write_atomic(&a.out.join("train.json"), json(&record)?.as_bytes())?;
@@ -158,19 +182,30 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 fn write_curve(out: &Path, records: &[MetaRecord]) -> Result<()> {
-    let mut csv = String::from("iteration,meta_loss,grad_norm\n");
+    let mut csv = String::from("iteration,meta_loss,grad_norm,validation\n");
     for r in records {
-        csv += &format!("{},{},{}\n", r.iteration, r.meta_loss, r.grad_norm);
+        let v = r.validation.map_or_else(String::new, |v| v.to_string());
+        csv += &format!("{},{},{},{v}\n", r.iteration, r.meta_loss, r.grad_norm);
     }
     write_atomic(&out.join("meta_loss.csv"), csv.as_bytes())?;
     let points = records
         .iter()
         .map(|r| (r.iteration as f64, r.meta_loss))
         .collect();
-    let series = [Series {
-        label: "mean log(L_t/L_0) over the unroll".into(),
-        points,
-    }];
+    let validation = records
+        .iter()
+        .filter_map(|r| r.validation.map(|v| (r.iteration as f64, v)))
+        .collect();
+    let series = [
+        Series {
+            label: "meta-loss: step-weighted mean log(L_t/L_0), this iteration's tasks".into(),
+            points,
+        },
+        Series {
+            label: "validation: mean final log(L_T/L_0), fixed tasks".into(),
+            points: validation,
+        },
+    ];
     let svg = line_chart_svg(
         "l2o meta-training",
         "ES iteration",

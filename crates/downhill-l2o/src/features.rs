@@ -14,7 +14,20 @@
 //! features 5–8   Adam-like ratios    clamp(g/r̂, ±10), clamp(m̂_β/r̂, ±10) for each β
 //! features 9–10  signs               sign(g), sign(m_0.9)
 //! features 11–16 time                tanh(t/τ) for τ ∈ {3, 10, 30, 100, 300, 1000}
+//! features 17–18 log-magnitudes       λ(|g|/r̂), λ(|m̂_0.9|/r̂)
+//! feature  19    tensor progress      λ(rms_tensor(g) / rms_tensor(r̂))
+//! feature  20    parameter scale      λ(rms_tensor(p))
+//!
+//!   λ(v) = clamp(ln v, −20, 3) / 10      (λ(0) = −2)
 //! ```
+//!
+//! The log-magnitudes tell the network how small the gradient has become relative to its own
+//! history, on a scale where 1e-2 and 1e-4 differ (in the ratios 5–8 both are ≈ 0); feature 19
+//! is the same for the whole tensor, so the network can tell "this tensor has converged by a
+//! factor 100" from "this coordinate is momentarily small". Feature 20 is the one input that is
+//! not scale-free: the parameters' own scale, which Adafactor ("relative step size") and
+//! LARS/LAMB use to size steps; for a layer it is about `1/√fan_in` at initialization, so it
+//! tells a 64-input layer from a 4-input one.
 //!
 //! `rms_tensor(x) = √(mean over the tensor of x²)` (Metz et al. 2022 normalize every input by
 //! its second moment over the tensor), computed after scaling by `max |x|` so that it neither
@@ -25,7 +38,7 @@
 use downhill_tensor::ndarray::{Array2, ArrayViewMut1};
 
 /// The number of input features per scalar parameter.
-pub const NUM_FEATURES: usize = 17;
+pub const NUM_FEATURES: usize = 21;
 
 /// The features' names, in input order.
 pub const FEATURE_NAMES: [&str; NUM_FEATURES] = [
@@ -46,6 +59,10 @@ pub const FEATURE_NAMES: [&str; NUM_FEATURES] = [
     "tanh(t/100)",
     "tanh(t/300)",
     "tanh(t/1000)",
+    "logmag(g/r_hat)",
+    "logmag(m_hat_0.9/r_hat)",
+    "logmag(rms(g)/rms(r_hat))",
+    "logmag(rms(p))",
 ];
 
 /// The momentum decay rates β of the first-moment accumulators `m_β`.
@@ -59,6 +76,10 @@ pub const TIME_SCALES: [f64; 6] = [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0];
 
 /// The index of the feature `clamp(m̂_0.9/r̂)`, Adam's update direction.
 pub const ADAM_DIRECTION_FEATURE: usize = 7;
+
+/// The index of the first Adam-like ratio feature `clamp(g/r̂)`; the four ratios
+/// `g, m̂_0.5, m̂_0.9, m̂_0.99` over `r̂` are features `RATIO_FEATURES..RATIO_FEATURES + 4`.
+pub const RATIO_FEATURES: usize = 5;
 
 /// Bound on the Adam-like ratio features.
 const RATIO_CLAMP: f64 = 10.0;
@@ -101,6 +122,24 @@ fn normalized_into(x: &[f64], mut out: ArrayViewMut1<'_, f64>) {
     }
 }
 
+/// `λ(v) = clamp(ln v, −20, 3) / 10` for `v ≥ 0` (`λ(0) = −2`).
+fn log_magnitude(v: f64) -> f64 {
+    if v > 0.0 {
+        v.ln().clamp(-20.0, 3.0) / 10.0
+    } else {
+        -2.0
+    }
+}
+
+/// `√(mean x²)` computed without overflow or underflow.
+fn rms(x: &[f64]) -> f64 {
+    let scale = x.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    if scale == 0.0 {
+        return 0.0;
+    }
+    scale * (x.iter().map(|v| (v / scale).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+}
+
 fn sign(x: f64) -> f64 {
     if x > 0.0 {
         1.0
@@ -125,6 +164,14 @@ pub(crate) fn feature_matrix(p: &[f64], g: &[f64], acc: &Accumulators, t: u64) -
     let r_corr = (1.0 - RMS_BETA.powf(tf)).sqrt();
     let m_corr: Vec<f64> = MOMENTUM_BETAS.iter().map(|b| 1.0 - b.powf(tf)).collect();
     let time: Vec<f64> = TIME_SCALES.iter().map(|s| (tf / s).tanh()).collect();
+    // rms(r̂) = rms(r) / r_corr; a ratio of RMSs of the same scale, so no overflow.
+    let (rg, rr) = (rms(g), rms(&acc.r) / r_corr);
+    let progress = if rr > 0.0 {
+        log_magnitude(rg / rr)
+    } else {
+        -2.0
+    };
+    let p_scale = log_magnitude(rms(p));
     for (i, mut row) in x.rows_mut().into_iter().enumerate() {
         let r_hat = acc.r[i] / r_corr;
         let ratio = |v: f64| {
@@ -143,6 +190,17 @@ pub(crate) fn feature_matrix(p: &[f64], g: &[f64], acc: &Accumulators, t: u64) -
         for (k, v) in time.iter().enumerate() {
             row[11 + k] = *v;
         }
+        let rel = |v: f64| {
+            if r_hat > 0.0 {
+                log_magnitude(v.abs() / r_hat)
+            } else {
+                -2.0
+            }
+        };
+        row[17] = rel(g[i]);
+        row[18] = rel(acc.m[1][i] / m_corr[1]);
+        row[19] = progress;
+        row[20] = p_scale;
     }
     x
 }
@@ -170,6 +228,32 @@ mod tests {
             assert_eq!(col[2], 0.0);
         }
         assert!((x[[0, 11]] - (1.0f64 / 3.0).tanh()).abs() < 1e-15);
+        // |g| = r̂ at step 1: log-magnitude 0; a zero gradient is at the floor.
+        for k in [17, 18] {
+            assert!(x[[0, k]].abs() < 1e-12 && x[[1, k]].abs() < 1e-12);
+            assert_eq!(x[[2, k]], -2.0);
+        }
+        assert!(x[[0, 19]].abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_magnitudes_track_a_shrinking_gradient() {
+        let mut a = acc(2);
+        let big = [1.0, -1.0];
+        for _ in 0..10 {
+            a.update(&big);
+        }
+        let small = [1e-3, -1e-3];
+        a.update(&small);
+        let x = feature_matrix(&[0.0, 0.0], &small, &a, 11);
+        // |g|/r̂ ≈ 1e-3 → ln ≈ −6.9 → feature ≈ −0.69, for the coordinate and the tensor.
+        for k in [17, 19] {
+            assert!(
+                (x[[0, k]] + 0.69).abs() < 0.01,
+                "feature {k}: {}",
+                x[[0, k]]
+            );
+        }
     }
 
     #[test]

@@ -29,10 +29,12 @@
 //!
 //! ## Tour
 //!
-//! - [`features`]: the 17 inputs, each scale-free and bounded ([`FEATURE_NAMES`]).
-//! - [`LearnedNet`]: `17 → 32 → 32 → 2` (ReLU) plus a linear skip path, bounded outputs;
-//!   initialized to be Adam (lr 0.1, up to a small random output layer), so meta-training
-//!   refines a good optimizer instead of searching from noise.
+//! - [`features`]: the 21 inputs, bounded, all but the parameter scale scale-free ([`FEATURE_NAMES`]).
+//! - [`LearnedNet`]: `21 → 32 → 32 → 5` (ReLU) plus a linear skip path, bounded outputs: four
+//!   weights mixing Adam-like directions `m̂_β/r̂` and a log learning rate, so the step always
+//!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3, up to a
+//!   small random output layer), so meta-training refines a good optimizer instead of
+//!   searching from noise.
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
@@ -41,8 +43,12 @@
 //!   [`held_out_groups`] draw from disjoint seed ranges.
 //! - [`meta_train`]: antithetic evolution strategies (Salimans et al. 2017, "Evolution
 //!   strategies as a scalable alternative to reinforcement learning") on truncated unrolls,
-//!   Adam on the meta-parameters, seeded and reproducible. No gradient flows through the
-//!   unroll, so there is no meta-gradient to check by finite differences.
+//!   Adam on the meta-parameters, seeded and reproducible. The meta-loss ([`meta_loss`]) is
+//!   the soft maximum over the iteration's tasks of the regret against the best of Adam at
+//!   lr 0.1, 0.3, 1 on the same task, so the tasks where the learned optimizer is furthest
+//!   behind Adam dominate; the returned network is the best iterate on fixed validation tasks
+//!   ([`MetaRun`]). No gradient flows through the unroll, so there is no meta-gradient to
+//!   check by finite differences.
 //! - [`evaluate`]: learned vs Adam and SGD-momentum at their best learning rate from a grid,
 //!   curves with mean and spread over seeds ([`EvalReport`]), on any [`TaskGroup`]s.
 
@@ -67,9 +73,14 @@ pub use eval::{
 };
 pub use family::{HELD_OUT_SEED_BASE, L2oRng, held_out_groups, training_tasks};
 pub use features::{FEATURE_NAMES, NUM_FEATURES};
-pub use meta::{MetaRecord, MetaTrainConfig, meta_loss, meta_objective, meta_train};
+pub use meta::{
+    BASELINE_ADAM_LRS, MetaRecord, MetaRun, MetaTrainConfig, final_objective, meta_loss,
+    meta_objective, meta_train, soft_max_mean,
+};
 pub use mlp_task::{Hidden, MlpTask};
-pub use net::{DIRECTION_BOUND, HIDDEN, LOG_MAGNITUDE_RANGE, LearnedNet, STEP_SCALE};
+pub use net::{
+    DIRECTION_BOUND, HIDDEN, LOG_MAGNITUDE_RANGE, LearnedNet, MIX_BOUND, OUTPUTS, STEP_SCALE,
+};
 pub use optimizer::LearnedOptimizer;
 pub use quadratic::QuadraticTask;
 pub use shipped::SHIPPED_WEIGHTS;

@@ -9,10 +9,10 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{L2oError, Result};
 use crate::features::{FEATURE_NAMES, NUM_FEATURES};
-use crate::net::{HIDDEN, LearnedNet};
+use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 
 /// The value of the `format` metadata key that marks a learned-optimizer file.
-pub const FORMAT: &str = "downhill-l2o/1";
+pub const FORMAT: &str = "downhill-l2o/2";
 
 fn bad(m: impl Into<String>) -> L2oError {
     L2oError::Weights(m.into())
@@ -27,9 +27,9 @@ impl LearnedNet {
             ("b1", vec![HIDDEN], v(self.b1.as_slice().unwrap_or(&[]))),
             ("w2", vec![HIDDEN, HIDDEN], flat(&self.w2)),
             ("b2", vec![HIDDEN], v(self.b2.as_slice().unwrap_or(&[]))),
-            ("w3", vec![HIDDEN, 2], flat(&self.w3)),
-            ("b3", vec![2], v(self.b3.as_slice().unwrap_or(&[]))),
-            ("skip", vec![NUM_FEATURES, 2], flat(&self.skip)),
+            ("w3", vec![HIDDEN, OUTPUTS], flat(&self.w3)),
+            ("b3", vec![OUTPUTS], v(self.b3.as_slice().unwrap_or(&[]))),
+            ("skip", vec![NUM_FEATURES, OUTPUTS], flat(&self.skip)),
         ]
     }
 
@@ -140,11 +140,13 @@ impl LearnedNet {
 
     fn size() -> usize {
         let (f, h) = (NUM_FEATURES, HIDDEN);
-        f * h + h + h * h + h + h * 2 + 2 + f * 2
+        f * h + h + h * h + h + h * OUTPUTS + OUTPUTS + f * OUTPUTS
     }
 }
 
 /// The architecture string stored in (and required of) weights files.
 pub fn architecture() -> String {
-    format!("mlp {NUM_FEATURES}-{HIDDEN}-{HIDDEN}-2 relu, linear skip {NUM_FEATURES}-2")
+    format!(
+        "mlp {NUM_FEATURES}-{HIDDEN}-{HIDDEN}-{OUTPUTS} relu, linear skip {NUM_FEATURES}-{OUTPUTS}, mix of 4 adam ratios"
+    )
 }

@@ -97,3 +97,29 @@ fn non_finite_gradients_are_rejected_and_nothing_changes() {
         assert_eq!(opt.state_dict(), s_before);
     }
 }
+
+/// The direction is a mix of `m̂_β/r̂` ratios, so once the gradient has vanished the steps
+/// vanish with it, whatever the weights (the first version's steps did not shrink: it could
+/// write its direction from signs and tensor-normalized gradients, and stalled on quadratics).
+#[test]
+fn steps_vanish_when_the_gradient_vanishes() {
+    for net in nets() {
+        let mut opt = LearnedOptimizer::<f64>::new(net);
+        let mut params = vec![Tensor::<f64>::zeros(&[3])];
+        let one = Tensor::<f64>::from_vec(&[3], vec![1.0, -0.5, 0.25]).unwrap();
+        for _ in 0..30 {
+            opt.step_tensors(&mut params, std::slice::from_ref(&one))
+                .unwrap();
+        }
+        let zero = Tensor::<f64>::zeros(&[3]);
+        for _ in 0..3000 {
+            opt.step_tensors(&mut params, std::slice::from_ref(&zero))
+                .unwrap();
+        }
+        let before = params[0].clone();
+        opt.step_tensors(&mut params, std::slice::from_ref(&zero))
+            .unwrap();
+        let step = params[0].max_abs_diff(&before).unwrap();
+        assert!(step < 1e-9, "step {step} after the gradient vanished");
+    }
+}

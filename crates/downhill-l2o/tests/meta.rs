@@ -5,7 +5,8 @@
 //! estimate is checked against a finite difference of the meta-loss along a direction.
 
 use downhill_l2o::{
-    L2oRng, LearnedNet, MetaTrainConfig, meta_loss, meta_objective, meta_train, training_tasks,
+    L2oRng, LearnedNet, MetaTrainConfig, final_objective, meta_loss, meta_objective, meta_train,
+    training_tasks,
 };
 use rand::SeedableRng;
 
@@ -16,23 +17,57 @@ fn tiny(seed: u64) -> MetaTrainConfig {
         tasks: 2,
         unroll: 5,
         seed,
+        validate_every: 1,
+        validation_tasks: 2,
         ..Default::default()
     }
 }
 
 #[test]
 fn same_seed_same_run_other_seed_other_run() {
-    let (a, ra) = meta_train(&tiny(1), |_| {}).unwrap();
-    let (b, rb) = meta_train(&tiny(1), |_| {}).unwrap();
-    let (c, _) = meta_train(&tiny(2), |_| {}).unwrap();
+    let a = meta_train(&tiny(1), |_| {}).unwrap();
+    let b = meta_train(&tiny(1), |_| {}).unwrap();
+    let c = meta_train(&tiny(2), |_| {}).unwrap();
     assert_eq!(a, b);
-    assert_eq!(ra, rb);
-    assert_ne!(a, c);
-    assert_eq!(ra.len(), 2);
+    assert_ne!(a.net, c.net);
+    assert_eq!(a.records.len(), 2);
     assert!(
-        ra.iter()
+        a.records
+            .iter()
             .all(|r| r.meta_loss.is_finite() && r.grad_norm > 0.0)
     );
+}
+
+#[test]
+fn the_best_validated_network_is_returned() {
+    let run = meta_train(&tiny(3), |_| {}).unwrap();
+    let scores: Vec<f64> = run.records.iter().map(|r| r.validation.unwrap()).collect();
+    let initial = run.initial_validation.unwrap();
+    let best = scores.iter().copied().fold(initial, f64::min);
+    match run.selected {
+        None => assert_eq!(best, initial),
+        Some(k) => assert_eq!(scores[k], best),
+    }
+    // Without validation the last iterate is returned.
+    let last = meta_train(
+        &MetaTrainConfig {
+            validate_every: 0,
+            ..tiny(3)
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(last.selected, Some(1));
+    assert!(last.initial_validation.is_none());
+    assert!(last.records.iter().all(|r| r.validation.is_none()));
+}
+
+#[test]
+fn final_objective_is_the_clamped_last_log_ratio() {
+    let e = std::f64::consts::E;
+    assert!((final_objective(&[1.0, 0.5, 1.0 / (e * e)], -16.0) + 2.0).abs() < 1e-12);
+    assert_eq!(final_objective(&[1.0, 1e-30], -16.0), -16.0);
+    assert_eq!(final_objective(&[1.0, f64::NAN], -16.0), 3.0);
 }
 
 #[test]
@@ -54,20 +89,25 @@ fn invalid_configurations_are_errors() {
             meta_lr: f64::NAN,
             ..tiny(0)
         },
+        MetaTrainConfig {
+            floor: 0.0,
+            ..tiny(0)
+        },
     ] {
         assert!(meta_train(&cfg, |_| {}).is_err(), "{cfg:?}");
     }
 }
 
 #[test]
-fn objective_is_step_weighted_clamped_log_ratio() {
-    assert_eq!(meta_objective(&[2.0, 2.0, 2.0]), 0.0);
+fn objective_mixes_step_weighted_and_final_clamped_log_ratio() {
+    assert_eq!(meta_objective(&[2.0, 2.0, 2.0], -30.0), 0.0);
     let e = std::f64::consts::E;
-    // Weights 1 and 2: (1·(−1) + 2·(−2)) / 3.
-    assert!((meta_objective(&[1.0, 1.0 / e, 1.0 / (e * e)]) + 5.0 / 3.0).abs() < 1e-12);
-    assert_eq!(meta_objective(&[1.0, f64::NAN]), 3.0);
-    assert_eq!(meta_objective(&[1.0, 0.0]), -30.0);
-    assert_eq!(meta_objective(&[1.0, 1e300]), 3.0);
+    // Weights 1 and 2: ½·(1·(−1) + 2·(−2)) / 3 + ½·(−2).
+    assert!((meta_objective(&[1.0, 1.0 / e, 1.0 / (e * e)], -30.0) + 11.0 / 6.0).abs() < 1e-12);
+    assert_eq!(meta_objective(&[1.0, f64::NAN], -30.0), 3.0);
+    assert_eq!(meta_objective(&[1.0, 0.0], -30.0), -30.0);
+    assert_eq!(meta_objective(&[1.0, 1e-12], -16.0), -16.0);
+    assert_eq!(meta_objective(&[1.0, 1e300], -16.0), 3.0);
 }
 
 #[test]
@@ -81,9 +121,14 @@ fn meta_loss_is_smooth_along_a_direction() {
         .enumerate()
         .map(|(i, t)| t + 1e-7 * ((i % 5) as f64 - 2.0))
         .collect();
+    let cfg = MetaTrainConfig {
+        unroll: 20,
+        tau: 0.0,
+        ..MetaTrainConfig::default()
+    };
     let (a, b) = (
-        meta_loss(&theta, &tasks, 20).unwrap(),
-        meta_loss(&shifted, &tasks, 20).unwrap(),
+        meta_loss(&theta, &tasks, &[0.0, 0.0], &cfg).unwrap(),
+        meta_loss(&shifted, &tasks, &[0.0, 0.0], &cfg).unwrap(),
     );
     assert!(a.is_finite() && (a - b).abs() < 1e-3, "{a} vs {b}");
     assert!(a < 0.0, "the Adam-like start makes progress: {a}");
