@@ -22,9 +22,6 @@
 //! The sums use FMA in a fixed order, so results are deterministic for given shapes, but they
 //! are not bitwise those of matrixmultiply (which also uses FMA, in a different order).
 
-#[cfg(target_arch = "x86_64")]
-use std::cell::RefCell;
-
 use crate::Transpose;
 
 /// The largest product (`m·n·k` multiply-adds) computed by the small kernels.
@@ -69,34 +66,16 @@ pub(crate) fn try_sgemm(
 }
 
 #[cfg(target_arch = "x86_64")]
-thread_local! {
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` on `src` (row-major `[rows, cols]`) transposed into the thread's scratch buffer
-/// by `transpose(src, rows, cols, dst)`.
-#[cfg(target_arch = "x86_64")]
-fn with_transposed<T>(
-    src: &[f32],
-    rows: usize,
-    cols: usize,
-    transpose: impl FnOnce(&[f32], usize, usize, &mut [f32]),
-    f: impl FnOnce(&[f32]) -> T,
-) -> T {
-    SCRATCH.with_borrow_mut(|buf| {
-        buf.clear();
-        buf.resize(rows * cols, 0.0);
-        transpose(&src[..rows * cols], rows, cols, buf);
-        f(buf)
-    })
-}
-
-#[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+    use std::cell::RefCell;
 
-    use super::with_transposed;
     use crate::Transpose::{self, No, Yes};
+
+    thread_local! {
+        /// The per-thread buffer an operand is transposed into; it only grows.
+        static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    }
 
     /// `dst ← srcᵀ` for row-major `src` `[rows, cols]` and `dst` `[cols, rows]`: 8×8 blocks
     /// through registers (unpack, shuffle, lane permute), the edges element by element.
@@ -343,7 +322,8 @@ mod x86 {
         c: &mut [f32],
     ) {
         if n >= 8 || n >= m {
-            // D = C: rows m, columns n; L = op(A), R = op(B) made row-major [k, n].
+            // D = C: rows m, columns n; L = op(A), R = op(B) as [k, n] (B stored [n, k] when
+            // transposed).
             let l = match ta {
                 No => Strided {
                     data: a,
@@ -363,17 +343,8 @@ mod x86 {
                 alpha,
                 beta,
             };
-            // SAFETY (both calls): the caller guarantees AVX2 and FMA.
-            match tb {
-                No => unsafe { row_kernel(m, n, k, l, b, &mut out) },
-                Yes => with_transposed(
-                    b,
-                    n,
-                    k,
-                    |s, r, c, d| transpose(s, r, c, d),
-                    |bt| unsafe { row_kernel(m, n, k, l, bt, &mut out) },
-                ),
-            }
+            // SAFETY: the caller guarantees AVX2 and FMA.
+            unsafe { row_kernel_on((m, n, k), l, b, tb == Yes, &mut out) }
         } else if ta == No && tb == Yes && k >= 8 {
             let mut out = Out {
                 data: c,
@@ -385,7 +356,8 @@ mod x86 {
             // SAFETY: the caller guarantees AVX2 and FMA.
             unsafe { dot_kernel((m, n, k), a, b, &mut out) }
         } else {
-            // D = Cᵀ = op(B)ᵀ·op(A)ᵀ: rows n, columns m; L = op(B)ᵀ, R = op(A)ᵀ as [k, m].
+            // D = Cᵀ = op(B)ᵀ·op(A)ᵀ: rows n, columns m; L = op(B)ᵀ, R = op(A)ᵀ as [k, m]
+            // (A stored [m, k] when not transposed).
             let l = match tb {
                 No => Strided {
                     data: b,
@@ -405,18 +377,38 @@ mod x86 {
                 alpha,
                 beta,
             };
-            // SAFETY (both calls): the caller guarantees AVX2 and FMA.
-            match ta {
-                Yes => unsafe { row_kernel(n, m, k, l, a, &mut out) },
-                No => with_transposed(
-                    a,
-                    m,
-                    k,
-                    |s, r, c, d| transpose(s, r, c, d),
-                    |at| unsafe { row_kernel(n, m, k, l, at, &mut out) },
-                ),
-            }
+            // SAFETY: the caller guarantees AVX2 and FMA.
+            unsafe { row_kernel_on((n, m, k), l, a, ta == No, &mut out) }
         }
+    }
+
+    /// The row kernel with `R` row-major `[k, cols]` as given, or stored `[cols, k]` and first
+    /// transposed into the thread's scratch buffer when `r_stored_transposed`.
+    ///
+    /// # Safety
+    /// AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn row_kernel_on(
+        (rows, cols, k): (usize, usize, usize),
+        l: Strided<'_>,
+        r: &[f32],
+        r_stored_transposed: bool,
+        out: &mut Out<'_>,
+    ) {
+        if !r_stored_transposed {
+            // SAFETY: the caller guarantees AVX2 and FMA.
+            return unsafe { row_kernel(rows, cols, k, l, r, out) };
+        }
+        SCRATCH.with_borrow_mut(|buf| {
+            let len = k * cols;
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            let rt = &mut buf[..len];
+            transpose(&r[..len], cols, k, rt);
+            // SAFETY: the caller guarantees AVX2 and FMA.
+            unsafe { row_kernel(rows, cols, k, l, rt, out) }
+        })
     }
 }
 
