@@ -46,6 +46,7 @@ mod gradcheck;
 mod op;
 mod ops;
 mod param;
+mod pool;
 mod tape;
 mod var;
 

@@ -111,6 +111,7 @@ pub(crate) struct Ctx<'a, E: Element> {
     pub(crate) nodes: &'a [Node<E>],
     pub(crate) params: &'a ParamStore<E>,
     pub(crate) grads: &'a mut Vec<Option<Tensor<E>>>,
+    pub(crate) pool: &'a mut crate::pool::Pool<E>,
 }
 
 impl<'a, E: Element> Ctx<'a, E> {
@@ -156,8 +157,16 @@ impl<E: Element> Op<E> {
             Op::Neg(a) => arith::neg_backward(ctx, *a, g),
             Op::Scale(a, c) => arith::scale_backward(ctx, *a, *c, g),
             Op::AddScalar(a) => ctx.acc(*a, g),
-            Op::MatMul { a, ta, b, tb } => matmul::matmul_backward(ctx, *a, *ta, *b, *tb, &g),
-            Op::Linear { x, w, b } => matmul::linear_backward(ctx, *x, *w, *b, &g),
+            Op::MatMul { a, ta, b, tb } => {
+                let r = matmul::matmul_backward(ctx, *a, *ta, *b, *tb, &g);
+                ctx.pool.put(g);
+                r
+            }
+            Op::Linear { x, w, b } => {
+                let r = matmul::linear_backward(ctx, *x, *w, *b, &g);
+                ctx.pool.put(g);
+                r
+            }
             Op::Unary(a, kind) => unary::unary_backward(ctx, *a, out, kind, g),
             Op::Maximum(a, b) => unary::maximum_backward(ctx, *a, *b, g),
             Op::Activation(a, kind) => activation::activation_backward(ctx, *a, out, kind, g),

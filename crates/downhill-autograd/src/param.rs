@@ -135,17 +135,19 @@ impl<E: Element> ParamStore<E> {
     }
 
     /// Adds `g` into parameter `id`'s gradient (gradients accumulate, never assign); the first
-    /// gradient since `zero_grad` is moved in rather than copied.
-    pub(crate) fn accumulate(&mut self, id: ParamId, g: Tensor<E>) -> Result<()> {
+    /// gradient since `zero_grad` is moved in rather than copied. Returns the buffer that is no
+    /// longer needed (the displaced zeroed buffer, or `g` after adding it), for reuse.
+    pub(crate) fn accumulate(&mut self, id: ParamId, g: Tensor<E>) -> Result<Option<Tensor<E>>> {
         let p = self.get_mut(id)?;
         if p.has_grad {
             p.grad.add_assign(&g)?;
+            Ok(Some(g))
         } else if g.shape() == p.grad.shape() {
-            p.grad = g;
             p.has_grad = true;
+            Ok(Some(std::mem::replace(&mut p.grad, g)))
         } else {
             p.grad.assign(&g)?; // reports the shape mismatch
+            Ok(None)
         }
-        Ok(())
     }
 }

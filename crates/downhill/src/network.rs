@@ -337,7 +337,7 @@ impl<E: Element> Network<E> {
             )));
         }
         self.tape.clear();
-        let mut v = self.tape.constant(x.clone());
+        let mut v = self.tape.constant_copy(x);
         let mut fwd = Forward { mode, rng };
         for layer in &mut self.layers {
             v = layer.forward(&mut self.tape, v, &mut fwd)?;

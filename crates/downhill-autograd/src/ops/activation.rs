@@ -11,6 +11,7 @@
 use downhill_tensor::{Element, Tensor, sigmoid, sigmoid_grad};
 
 use crate::op::{Ctx, Op};
+use crate::tape::node_value;
 use crate::{Result, Tape, Var};
 
 /// Which activation an [`Op::Activation`] node applied.
@@ -26,14 +27,15 @@ pub(crate) enum ActKind<E> {
 impl<E: Element> Tape<E> {
     fn activation(&mut self, a: Var, name: &'static str, kind: ActKind<E>) -> Result<Var> {
         let i = self.check(a, name)?;
-        let x = self.val(i);
-        let v = match kind {
-            ActKind::Sigmoid => x.sigmoid(),
-            ActKind::Tanh => x.tanh(),
-            ActKind::Relu => x.relu(),
-            ActKind::LeakyRelu(s) => x.leaky_relu(s),
-            ActKind::Softplus => x.softplus(),
-        };
+        // A copy of the input in a recycled buffer, transformed in place.
+        let mut v = self.pool.copy_of(node_value(&self.nodes, &self.params, i));
+        match kind {
+            ActKind::Sigmoid => v.sigmoid_inplace(),
+            ActKind::Tanh => v.tanh_inplace(),
+            ActKind::Relu => v.relu_inplace(),
+            ActKind::LeakyRelu(s) => v.leaky_relu_inplace(s),
+            ActKind::Softplus => v.softplus_inplace(),
+        }
         Ok(self.push_op(v, Op::Activation(i, kind), &[i]))
     }
 

@@ -10,6 +10,7 @@
 use downhill_tensor::{Element, Tensor, TensorError, Transpose};
 
 use crate::op::{Ctx, Op};
+use crate::tape::node_value;
 use crate::{Result, Tape, Var};
 
 use Transpose::{No, Yes};
@@ -51,21 +52,40 @@ impl<E: Element> Tape<E> {
             }
             .into());
         }
-        let mut y = self.val(xi).matmul_t(No, self.val(wi), Yes)?;
+        let (n, out) = (xs[0], ws[0]);
         if let Some(bi) = bi {
             let bias = self.val(bi);
-            if bias.shape() != [y.shape()[1]] {
+            if bias.shape() != [out] {
                 return Err(TensorError::ShapeMismatch {
                     op: "linear",
-                    lhs: self.val(wi).shape().to_vec(),
+                    lhs: ws.to_vec(),
                     rhs: bias.shape().to_vec(),
                     detail: ": the bias must have shape [out] for a weight of shape [out, in]"
                         .into(),
                 }
                 .into());
             }
-            y.add_assign(bias)?;
         }
+        // The output buffer is recycled (stale values): filled with the bias rows and then
+        // accumulated into (β = 1), or overwritten (β = 0) without a bias.
+        let mut y = self.pool.take(&[n, out]);
+        let (xv, wv) = (
+            node_value(&self.nodes, &self.params, xi),
+            node_value(&self.nodes, &self.params, wi),
+        );
+        let beta = match bi {
+            Some(bi) => {
+                let bias = node_value(&self.nodes, &self.params, bi).as_slice();
+                if out > 0 {
+                    for row in y.as_mut_slice().chunks_exact_mut(out) {
+                        row.copy_from_slice(bias);
+                    }
+                }
+                E::one()
+            }
+            None => E::zero(),
+        };
+        y.gemm(E::one(), xv, No, wv, Yes, beta)?;
         let parents = [xi, wi, bi.unwrap_or(xi)];
         Ok(self.push_op(
             y,
@@ -90,7 +110,20 @@ fn acc_product<E: Element>(
 ) -> Result<()> {
     match &mut ctx.grads[i] {
         Some(existing) => existing.gemm(E::one(), p, tp, q, tq, E::one())?,
-        slot @ None => *slot = Some(p.matmul_t(tp, q, tq)?),
+        slot @ None => {
+            let (ps, qs) = (p.shape(), q.shape());
+            if ps.len() != 2 || qs.len() != 2 {
+                // Not matrices: let the product report it.
+                *slot = Some(p.matmul_t(tp, q, tq)?);
+                return Ok(());
+            }
+            let rows = if tp == No { ps[0] } else { ps[1] };
+            let cols = if tq == No { qs[1] } else { qs[0] };
+            // A recycled buffer, overwritten by the β = 0 product.
+            let mut out = ctx.pool.take(&[rows, cols]);
+            out.gemm(E::one(), p, tp, q, tq, E::zero())?;
+            *slot = Some(out);
+        }
     }
     Ok(())
 }
@@ -135,7 +168,18 @@ pub(crate) fn linear_backward<E: Element>(
 ) -> Result<()> {
     let (xv, wv) = (ctx.val(x), ctx.val(w));
     if let Some(b) = b.filter(|&b| ctx.wants(b)) {
-        let gb = g.sum_to_shape(ctx.val(b).shape())?;
+        // ∂b = Σ_rows ∂y into a recycled buffer: the first row copied, the rest added.
+        let out = ctx.val(b).len();
+        let mut gb = ctx.pool.take(ctx.val(b).shape());
+        let (dst, src) = (gb.as_mut_slice(), g.as_slice());
+        if out > 0 && src.len() >= out {
+            dst.copy_from_slice(&src[..out]);
+            for row in src[out..].chunks_exact(out) {
+                dst.iter_mut().zip(row).for_each(|(d, &v)| *d = *d + v);
+            }
+        } else {
+            dst.fill(E::zero());
+        }
         ctx.acc(b, gb)?;
     }
     if ctx.wants(w) {

@@ -128,10 +128,10 @@ pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> 
     let shape = broadcast_shape(op.name(), a.shape(), b.shape())?;
     // Fast path: b is a row vector broadcast over the leading axes (bias add and the like).
     if !b.is_empty() && a.shape() == shape.as_slice() && shape.ends_with(b.shape()) {
-        let n = b.len();
+        let (n, bs) = (b.len(), b.as_slice());
         let mut out = vec![E::zero(); a.len()];
         for (o, x) in out.chunks_exact_mut(n).zip(a.as_slice().chunks_exact(n)) {
-            same_shape_loop!(op, o, x, b.as_slice());
+            same_shape_loop!(op, o, x, bs);
         }
         return Tensor::from_vec(&shape, out);
     }
@@ -175,8 +175,9 @@ pub(crate) fn binary_inplace<E: Element>(
     }
     // Fast path: b is a row vector broadcast over the leading axes (a linear layer's bias).
     if !b.is_empty() && shape.ends_with(b.shape()) {
-        for row in a.as_mut_slice().chunks_exact_mut(b.len()) {
-            inplace_loop(op, row, b.as_slice());
+        let bs = b.as_slice();
+        for row in a.as_mut_slice().chunks_exact_mut(bs.len()) {
+            inplace_loop(op, row, bs);
         }
         return Ok(());
     }
