@@ -16,8 +16,10 @@
 //! `D = Cᵀ = op(B)ᵀ·op(A)ᵀ` (when `n < 8`, so that the 8-wide vectors run along the longer
 //! side); an operand that is not row-major in the needed orientation is transposed into a
 //! per-thread scratch buffer (at most `k·max(m, n)` floats, small by construction). `A·Bᵀ` with
-//! `n < 8` (a linear layer with few outputs) uses the dot kernel instead. As in BLAS, `β = 0`
-//! means `C` is not read.
+//! both `m` and `n` below 8 uses the dot kernel instead (with `m ≥ 8`, e.g. a linear layer with
+//! few outputs over a batch, transposing `A` and running the row kernel on `Cᵀ` keeps several
+//! independent FMA chains where each dot product is one latency-bound chain). Blocks are 4 rows
+//! tall, then 2 and 1 at the row edge. As in BLAS, `β = 0` means `C` is not read.
 //!
 //! The sums use FMA in a fixed order, so results are deterministic for given shapes, but they
 //! are not bitwise those of matrixmultiply (which also uses FMA, in a different order).
@@ -153,7 +155,11 @@ mod x86 {
                 let p = self.data[base..base + 8].as_mut_ptr();
                 // SAFETY: `p` points at 8 floats in bounds (slice indexed above).
                 unsafe {
-                    let mut v = _mm256_mul_ps(_mm256_set1_ps(self.alpha), acc);
+                    let mut v = if self.alpha == 1.0 {
+                    acc
+                } else {
+                    _mm256_mul_ps(_mm256_set1_ps(self.alpha), acc)
+                };
                     if self.beta != 0.0 {
                         v = _mm256_fmadd_ps(_mm256_set1_ps(self.beta), _mm256_loadu_ps(p), v);
                     }
@@ -198,7 +204,12 @@ mod x86 {
         assert!((rows - 1) * l.rs + (k - 1) * l.ps < l.data.len());
         let mut r = 0;
         while r < rows {
-            let mr = if rows - r >= 4 { 4 } else { 1 };
+            // Fewer than 4 rows left: 2-row blocks still give 4 independent chains.
+            let mr = match rows - r {
+                4.. => 4,
+                2 | 3 => 2,
+                _ => 1,
+            };
             let mut c = 0;
             // SAFETY (all three): rows r..r+MR, columns c..c+8·NV and every p < k are in
             // bounds by the loop conditions and the assertions above.
@@ -206,6 +217,7 @@ mod x86 {
                 while c + 16 <= cols {
                     match mr {
                         4 => block::<4, 2>(r, c, k, cols, l, rm, out),
+                        2 => block::<2, 2>(r, c, k, cols, l, rm, out),
                         _ => block::<1, 2>(r, c, k, cols, l, rm, out),
                     }
                     c += 16;
@@ -213,6 +225,7 @@ mod x86 {
                 while c + 8 <= cols {
                     match mr {
                         4 => block::<4, 1>(r, c, k, cols, l, rm, out),
+                        2 => block::<2, 1>(r, c, k, cols, l, rm, out),
                         _ => block::<1, 1>(r, c, k, cols, l, rm, out),
                     }
                     c += 8;
@@ -345,7 +358,7 @@ mod x86 {
             };
             // SAFETY: the caller guarantees AVX2 and FMA.
             unsafe { row_kernel_on((m, n, k), l, b, tb == Yes, &mut out) }
-        } else if ta == No && tb == Yes && k >= 8 {
+        } else if ta == No && tb == Yes && k >= 8 && m < 8 {
             let mut out = Out {
                 data: c,
                 rs: n,
