@@ -52,6 +52,8 @@ pub(crate) enum Op<E: Element> {
     Unary(usize, unary::UnaryKind<E>),
     Maximum(usize, usize),
     Activation(usize, activation::ActKind<E>),
+    /// `y = f(x)` whose derivative `f'(x)` the forward pass saved (tanh): `∂x = g·f'(x)`.
+    ScaleBySaved(usize, Tensor<E>),
     Sum(usize),
     Mean(usize),
     SumAxes {
@@ -170,6 +172,7 @@ impl<E: Element> Op<E> {
             Op::Unary(a, kind) => unary::unary_backward(ctx, *a, out, kind, g),
             Op::Maximum(a, b) => unary::maximum_backward(ctx, *a, *b, g),
             Op::Activation(a, kind) => activation::activation_backward(ctx, *a, out, kind, g),
+            Op::ScaleBySaved(a, d) => activation::scale_by_saved_backward(ctx, *a, d, g),
             Op::Sum(a) => reduce::sum_backward(ctx, *a, g, false),
             Op::Mean(a) => reduce::sum_backward(ctx, *a, g, true),
             Op::SumAxes { x, axes, mean } => reduce::sum_axes_backward(ctx, *x, axes, *mean, g),

@@ -102,6 +102,9 @@ impl<E: Element> Tape<E> {
             if let Some(v) = node.value {
                 self.pool.put(v);
             }
+            if let Op::ScaleBySaved(_, d) = node.op {
+                self.pool.put(d);
+            }
         }
         for g in self.grads.drain(..).flatten() {
             self.pool.put(g);

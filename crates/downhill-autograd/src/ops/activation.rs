@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! σ:        ∂x = g·σ(x)(1 − σ(x))        (computed as σ(x)·σ(−x): exact in the tails)
-//! tanh:     ∂x = g·(1 − tanh²(x))        (computed as sech²(x): exact in the tails)
+//! tanh:     ∂x = g·(1 − tanh²(x))        (sech²(x), exact in the tails; computed by the forward
+//!                                        pass with the same exponential, and saved)
 //! relu:     ∂x = g·[x > 0]
 //! leaky:    ∂x = g·(x > 0 ? 1 : slope)
 //! softplus: ∂x = g·σ(x)
@@ -29,6 +30,12 @@ impl<E: Element> Tape<E> {
         let i = self.check(a, name)?;
         // A copy of the input in a recycled buffer, transformed in place.
         let mut v = self.pool.copy_of(node_value(&self.nodes, &self.params, i));
+        if matches!(kind, ActKind::Tanh) && self.grad_enabled() && self.nodes[i].requires_grad {
+            // tanh keeps its derivative, computed in the same pass (one exponential for both).
+            let mut d = self.pool.take(v.shape());
+            v.tanh_inplace_with_grad(&mut d)?;
+            return Ok(self.push_op(v, Op::ScaleBySaved(i, d), &[i]));
+        }
         match kind {
             ActKind::Sigmoid => v.sigmoid_inplace(),
             ActKind::Tanh => v.tanh_inplace(),
@@ -97,6 +104,17 @@ pub(crate) fn activation_backward<E: Element>(
         ActKind::LeakyRelu(s) => each(&mut g, x, |g, x| if x > E::zero() { g } else { g * s }),
         ActKind::Softplus => each(&mut g, x, |g, x| g * sigmoid(x)),
     }
+    ctx.acc(a, g)
+}
+
+/// `∂x = g·d` with the derivative `d` saved by the forward pass (tanh).
+pub(crate) fn scale_by_saved_backward<E: Element>(
+    ctx: &mut Ctx<'_, E>,
+    a: usize,
+    d: &Tensor<E>,
+    mut g: Tensor<E>,
+) -> Result<()> {
+    g.mul_assign(d)?;
     ctx.acc(a, g)
 }
 

@@ -100,7 +100,8 @@ fn tanh_k<const FMA: bool>(x: f32) -> f32 {
     let y = -2.0 * x.abs();
     let (q, s) = exp_parts::<FMA>(if y < -87.0 { -87.0 } else { y });
     let em1 = madd::<FMA>(q, s, s - 1.0);
-    (-em1 / (2.0 + em1)).copysign(x)
+    // Through the reciprocal, as `tanh_and_grad_k`: both give bitwise the same tanh.
+    (-em1 * (1.0 / (2.0 + em1))).copysign(x)
 }
 
 /// `tanh'(x) = 4e/(1 + e)²` with `e = e^{−2|x|}`.
@@ -109,6 +110,22 @@ fn tanh_grad_k<const FMA: bool>(x: f32) -> f32 {
     let e = exp_nonpos_k::<FMA>(-2.0 * x.abs());
     let d = 1.0 + e;
     4.0 * e / (d * d)
+}
+
+/// `(tanh(x), tanh'(x))` from one exponential and one division:
+///
+/// ```text
+/// m = expm1(−2|x|),  e = m + 1 = e^{−2|x|},  d = 2 + m = 1 + e,  r = 1/d
+/// tanh(x) = sign(x)·(−m·r),   tanh'(x) = 4e/(1 + e)² = 4e·r²
+/// ```
+#[inline(always)]
+fn tanh_and_grad_k<const FMA: bool>(x: f32) -> (f32, f32) {
+    let y = -2.0 * x.abs();
+    let (q, s) = exp_parts::<FMA>(if y < -87.0 { -87.0 } else { y });
+    let em1 = madd::<FMA>(q, s, s - 1.0);
+    let e = if y < -87.0 { 0.0 } else { madd::<FMA>(q, s, s) };
+    let r = 1.0 / (2.0 + em1);
+    ((-em1 * r).copysign(x), 4.0 * e * r * r)
 }
 
 /// `eˣ` for `x ≤ 0` (0 below −87, where the result would leave the normal range; NaN stays NaN).
@@ -163,9 +180,31 @@ pub(crate) fn mul_tanh_grad_slice(g: &mut [f32], x: &[f32]) {
     g.iter_mut().zip(x).for_each(|(g, &x)| *g *= tanh_grad(x));
 }
 
+/// `x ← tanh(x)` and `d ← tanh'(x)` elementwise in one pass (`d` as long as `x`): the forward
+/// pass of a tanh layer that keeps its derivative for backward. Within a few ulp of the exact
+/// values, like [`tanh_slice`] and [`mul_tanh_grad_slice`] (one shared division, so the last
+/// bit may differ from theirs).
+pub(crate) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU has AVX2 (checked above).
+        return unsafe { avx2::tanh_and_grad_slice(xs, ds) };
+    }
+    xs.iter_mut().zip(ds).for_each(|(x, d)| {
+        (*x, *d) = tanh_and_grad_k::<false>(*x);
+    });
+}
+
 /// The slice loops compiled with AVX2 and FMA enabled (the scalar kernels inline into them).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
+        xs.iter_mut().zip(ds).for_each(|(x, d)| {
+            (*x, *d) = super::tanh_and_grad_k::<true>(*x);
+        });
+    }
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn tanh_slice(xs: &mut [f32]) {
         xs.iter_mut().for_each(|x| *x = super::tanh_k::<true>(*x));
@@ -203,11 +242,15 @@ mod tests {
                 if (-87.0..=0.0).contains(&x) {
                     worst_exp = worst_exp.max(ulps(exp_nonpos(x), xd.exp()));
                 }
+                let (t2, g2) = tanh_and_grad_k::<false>(x);
+                assert_eq!(t2.to_bits(), tanh(x).to_bits());
                 worst_tanh = worst_tanh.max(ulps(tanh(x), xd.tanh()));
+                worst_tanh = worst_tanh.max(ulps(t2, xd.tanh()));
                 let e = (-2.0 * xd.abs()).exp();
                 let want = 4.0 * e / ((1.0 + e) * (1.0 + e));
                 if -2.0 * xd.abs() >= -87.0 {
                     worst_grad = worst_grad.max(ulps(tanh_grad(x), want));
+                    worst_grad = worst_grad.max(ulps(g2, want));
                 }
             }
             bits += 97;
@@ -238,8 +281,14 @@ mod tests {
         tanh_slice(&mut t);
         let mut g = vec![1f32; xs.len()];
         mul_tanh_grad_slice(&mut g, &xs);
+        // The fused pass, checked against the same bounds below.
+        let (mut t2, mut g2) = (xs.clone(), vec![f32::NAN; xs.len()]);
+        tanh_and_grad_slice(&mut t2, &mut g2);
+        // Bitwise the same tanh with and without the derivative.
+        assert!(t.iter().zip(&t2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let fused = xs.iter().zip(&t2).zip(&g2);
         let (mut worst_tanh, mut worst_grad) = (0f64, 0f64);
-        for ((&x, &t), &g) in xs.iter().zip(&t).zip(&g) {
+        for ((&x, &t), &g) in xs.iter().zip(&t).zip(&g).chain(fused) {
             let xd = f64::from(x);
             if x.is_nan() {
                 assert!(t.is_nan() && g.is_nan());

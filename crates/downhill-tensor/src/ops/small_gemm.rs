@@ -156,10 +156,10 @@ mod x86 {
                 // SAFETY: `p` points at 8 floats in bounds (slice indexed above).
                 unsafe {
                     let mut v = if self.alpha == 1.0 {
-                    acc
-                } else {
-                    _mm256_mul_ps(_mm256_set1_ps(self.alpha), acc)
-                };
+                        acc
+                    } else {
+                        _mm256_mul_ps(_mm256_set1_ps(self.alpha), acc)
+                    };
                     if self.beta != 0.0 {
                         v = _mm256_fmadd_ps(_mm256_set1_ps(self.beta), _mm256_loadu_ps(p), v);
                     }
