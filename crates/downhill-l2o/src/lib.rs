@@ -32,9 +32,9 @@
 //! - [`features`]: the 21 inputs, bounded, all but the parameter scale scale-free ([`FEATURE_NAMES`]).
 //! - [`LearnedNet`]: `21 → 32 → 32 → 5` (ReLU) plus a linear skip path, bounded outputs: four
 //!   weights mixing Adam-like directions `m̂_β/r̂` and a log learning rate, so the step always
-//!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3, up to a
-//!   small random output layer), so meta-training refines a good optimizer instead of
-//!   searching from noise.
+//!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3 by
+//!   default, 0.1 for the shipped run; up to a small random output layer), so meta-training
+//!   refines a good optimizer instead of searching from noise.
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
@@ -44,8 +44,9 @@
 //! - [`meta_train`]: antithetic evolution strategies (Salimans et al. 2017, "Evolution
 //!   strategies as a scalable alternative to reinforcement learning") on truncated unrolls,
 //!   Adam on the meta-parameters, seeded and reproducible. The meta-loss ([`meta_loss`]) is
-//!   the soft maximum over the iteration's tasks of the regret against the best of Adam at
-//!   lr 0.1, 0.3, 1 on the same task, so the tasks where the learned optimizer is furthest
+//!   the soft maximum over the iteration's tasks of the regret against the best of Adam over
+//!   a few learning rates on the same task (optionally floored, so that tasks already won by
+//!   a wide margin stop earning credit), so the tasks where the learned optimizer is furthest
 //!   behind Adam dominate; the returned network is the best iterate on fixed validation tasks
 //!   ([`MetaRun`]). No gradient flows through the unroll, so there is no meta-gradient to
 //!   check by finite differences.
