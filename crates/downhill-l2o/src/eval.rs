@@ -72,6 +72,8 @@ pub struct Curve {
     pub std: Vec<f64>,
     /// How many instances diverged (non-finite loss).
     pub diverged: usize,
+    /// Each instance's final loss, in instance order (non-finite for a diverged run).
+    pub finals: Vec<f64>,
 }
 
 impl Curve {
@@ -84,6 +86,45 @@ impl Curve {
     pub fn final_std(&self) -> f64 {
         self.std.last().copied().unwrap_or(f64::NAN)
     }
+
+    /// The median final loss over instances (the mean of the two middle values for an even
+    /// count; a diverged run counts as `+∞`).
+    pub fn final_median(&self) -> f64 {
+        let mut v: Vec<f64> = self.finals.iter().map(|&f| finite_or_inf(f)).collect();
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    }
+
+    /// On how many instances this curve's final loss is strictly below `other`'s on the same
+    /// instance (a diverged run counts as `+∞`, so it never wins and always loses to a finite
+    /// one).
+    ///
+    /// # Panics
+    /// If the curves cover different numbers of instances.
+    pub fn wins_against(&self, other: &Curve) -> usize {
+        assert_eq!(
+            self.finals.len(),
+            other.finals.len(),
+            "instance counts differ"
+        );
+        self.finals
+            .iter()
+            .zip(&other.finals)
+            .filter(|(a, b)| finite_or_inf(**a) < finite_or_inf(**b))
+            .count()
+    }
+}
+
+fn finite_or_inf(v: f64) -> f64 {
+    if v.is_finite() { v } else { f64::INFINITY }
 }
 
 /// The results on one group.
@@ -97,6 +138,11 @@ pub struct GroupReport {
     pub seeds: usize,
     /// The learned optimizer, tuned Adam and tuned SGD with momentum, in this order.
     pub curves: Vec<Curve>,
+    /// On how many of the [`GroupReport::seeds`] instances the learned optimizer's final loss
+    /// is below tuned Adam's on the same instance ([`Curve::wins_against`]).
+    pub wins_vs_adam: usize,
+    /// The same against tuned SGD with momentum.
+    pub wins_vs_sgd: usize,
 }
 
 /// Everything [`evaluate`] measured.
@@ -131,6 +177,10 @@ fn curve(optimizer: &str, lr: f64, runs: &[Vec<f64>]) -> Curve {
         mean,
         std,
         diverged,
+        finals: runs
+            .iter()
+            .map(|r| r.last().copied().unwrap_or(f64::NAN))
+            .collect(),
     }
 }
 
@@ -229,6 +279,8 @@ pub fn evaluate(
             task: g.name.clone(),
             in_family: g.in_family,
             seeds: g.instances.len(),
+            wins_vs_adam: curves[0].wins_against(&curves[1]),
+            wins_vs_sgd: curves[0].wins_against(&curves[2]),
             curves,
         });
     }

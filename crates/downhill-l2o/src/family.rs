@@ -13,6 +13,16 @@ use crate::task::Task;
 /// from streams seeded below it, so training and evaluation never share a task.
 pub const HELD_OUT_SEED_BASE: u64 = 1 << 40;
 
+/// The first held-out draw reserved for reporting (see [`held_out_groups`]).
+///
+/// Draws `0..FIRST_UNTOUCHED_DRAW` are development draws: they have been looked at while
+/// choosing features, meta-objectives and training runs (draws 0–2 by the sessions that built
+/// the optimizer), and [`reproduction_check`](crate::reproduction_check) uses draw 7. Draws
+/// from `FIRST_UNTOUCHED_DRAW` on are only for reporting: no design or selection decision may
+/// look at them (`downhill l2o eval` and the lab default to this draw). Meta-training itself
+/// never sees any held-out draw.
+pub const FIRST_UNTOUCHED_DRAW: u64 = 10;
+
 /// The random generator used for every seeded draw in this crate.
 pub type L2oRng = rand::rngs::Xoshiro256PlusPlus;
 
@@ -36,7 +46,8 @@ pub fn training_tasks(seed: u64, iteration: u64, count: usize) -> Result<Vec<Box
 }
 
 /// The held-out in-family groups, `instances` tasks each: quadratics, and MLPs on blobs,
-/// spirals and XOR. `seed` selects the draw (offset into the held-out seed range).
+/// spirals and XOR. `seed` selects the draw (offset into the held-out seed range; draws from
+/// [`FIRST_UNTOUCHED_DRAW`] on are for reporting only).
 ///
 /// # Errors
 /// None in practice (sampled sizes are valid).

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
 use crate::family::{L2oRng, training_tasks};
-use crate::net::LearnedNet;
+use crate::net::{INITIAL_LR, LearnedNet};
 use crate::optimizer::LearnedOptimizer;
 use crate::task::{Task, unroll};
 
@@ -52,6 +52,38 @@ pub struct MetaTrainConfig {
     /// [`meta_loss`]); 0 gives the plain mean of the objectives (no Adam baseline).
     #[serde(default = "default_tau")]
     pub tau: f64,
+    /// Adam's learning rates for the per-task baseline of [`meta_loss`] (and of the validation
+    /// score): each task's reference is the best of Adam over these. Default
+    /// [`BASELINE_ADAM_LRS`].
+    #[serde(default = "default_baseline_lrs")]
+    pub baseline_lrs: Vec<f64>,
+    /// The weight of the quadratic kind in the mean over kinds of [`meta_loss`] (the MLP kind
+    /// has weight 1); default 1.
+    #[serde(default = "default_quadratic_weight")]
+    pub quadratic_weight: f64,
+    /// A lower bound on each task's regret in [`meta_loss`] and the validation score (`None`:
+    /// unbounded). With `Some(c)`, beating Adam on a task by more than `e^{−c}` in loss ratio
+    /// earns no further credit, so the meta-gradient comes from the tasks where the learned
+    /// optimizer is behind or close, which is what per-instance wins and a mean over instances
+    /// dominated by the hardest ones measure.
+    #[serde(default)]
+    pub regret_floor: Option<f64>,
+    /// The learning rate of the Adam the initial network is ([`LearnedNet::initial_with_lr`]);
+    /// default [`INITIAL_LR`] (0.3).
+    #[serde(default = "default_initial_lr")]
+    pub initial_lr: f64,
+}
+
+fn default_initial_lr() -> f64 {
+    INITIAL_LR
+}
+
+fn default_baseline_lrs() -> Vec<f64> {
+    BASELINE_ADAM_LRS.to_vec()
+}
+
+fn default_quadratic_weight() -> f64 {
+    1.0
 }
 
 fn default_tau() -> f64 {
@@ -91,6 +123,10 @@ impl Default for MetaTrainConfig {
             validate_every: 10,
             validation_tasks: 24,
             tau: 1.0,
+            baseline_lrs: default_baseline_lrs(),
+            quadratic_weight: default_quadratic_weight(),
+            regret_floor: None,
+            initial_lr: INITIAL_LR,
         }
     }
 }
@@ -124,6 +160,35 @@ impl MetaTrainConfig {
                 "tau",
                 format!("must be finite and ≥ 0, got {}", self.tau),
             ));
+        }
+        if self.baseline_lrs.is_empty()
+            || self
+                .baseline_lrs
+                .iter()
+                .any(|lr| !(*lr > 0.0 && lr.is_finite()))
+        {
+            return Err(config(
+                "baseline_lrs",
+                format!(
+                    "need at least one finite rate > 0, got {:?}",
+                    self.baseline_lrs
+                ),
+            ));
+        }
+        if !(self.quadratic_weight > 0.0 && self.quadratic_weight.is_finite()) {
+            return Err(config(
+                "quadratic_weight",
+                format!("must be finite and > 0, got {}", self.quadratic_weight),
+            ));
+        }
+        if !(self.initial_lr > 0.0 && self.initial_lr.is_finite()) {
+            return Err(config(
+                "initial_lr",
+                format!("must be finite and > 0, got {}", self.initial_lr),
+            ));
+        }
+        if let Some(c) = self.regret_floor.filter(|c| !c.is_finite()) {
+            return Err(config("regret_floor", format!("must be finite, got {c}")));
         }
         if !(self.meta_lr > 0.0 && self.meta_lr.is_finite()) {
             return Err(config(
@@ -189,7 +254,7 @@ pub fn soft_max_mean(values: &[f64], tau: f64) -> f64 {
     max + tau * (values.iter().map(|v| ((v - max) / tau).exp()).sum::<f64>() / n).ln()
 }
 
-/// Per task, the best score of Adam over [`BASELINE_ADAM_LRS`]; zeros when `cfg.tau = 0`
+/// Per task, the best score of Adam over [`MetaTrainConfig::baseline_lrs`]; zeros when `cfg.tau = 0`
 /// (the plain mean needs no baseline).
 fn adam_baselines(
     tasks: &[Box<dyn Task>],
@@ -203,7 +268,7 @@ fn adam_baselines(
         .par_iter()
         .map(|task| {
             let mut best = f64::INFINITY;
-            for lr in BASELINE_ADAM_LRS {
+            for &lr in &cfg.baseline_lrs {
                 let mut adam = Adam {
                     lr,
                     ..Adam::default()
@@ -233,7 +298,7 @@ fn validation_score(
             Ok(final_objective(&unroll(task.as_ref(), &mut opt, cfg.unroll)?, cfg.floor) - b)
         })
         .collect::<Result<Vec<f64>>>()?;
-    Ok(per_kind_soft_max(tasks, &scores, cfg.tau))
+    Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
 
 /// The meta-objective of one unroll: half a step-weighted mean of the clamped log loss ratio,
@@ -271,13 +336,14 @@ pub fn meta_objective(losses: &[f64], floor: f64) -> f64 {
 }
 
 /// The meta-loss of the network with meta-parameters `theta` on `tasks`: the soft maximum
-/// over tasks of the regret against the best of Adam at [`BASELINE_ADAM_LRS`].
+/// over tasks of the regret against the best of Adam at [`MetaTrainConfig::baseline_lrs`].
 ///
 /// ```text
 /// Jᵢ = meta_objective(learned run on task i) − Bᵢ       Bᵢ = min over lr of meta_objective(Adam(lr))
+///      (then Jᵢ ← max(Jᵢ, c) if cfg.regret_floor = Some(c))
 /// J_K = τ · ln( mean_{i ∈ K} exp(Jᵢ / τ) )               per kind K (quadratic, mlp);
 ///                                                        τ = 0: J_K = mean_{i ∈ K} Jᵢ
-/// J  = mean over kinds of J_K
+/// J  = Σ_K w_K J_K / Σ_K w_K         w_quadratic = cfg.quadratic_weight, w_mlp = 1
 /// ```
 ///
 /// `baselines` holds the `Bᵢ` (zeros for `τ = 0`). Subtracting a baseline would change nothing
@@ -309,7 +375,7 @@ pub fn meta_loss(
         let mut opt = LearnedOptimizer::<f64>::new(net.clone());
         scores.push(meta_objective(&unroll(task.as_ref(), &mut opt, cfg.unroll)?, cfg.floor) - b);
     }
-    Ok(per_kind_soft_max(tasks, &scores, cfg.tau))
+    Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
 
 /// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`).
@@ -318,27 +384,38 @@ fn kind(task: &dyn Task) -> String {
     name.split('(').next().unwrap_or_default().to_string()
 }
 
-/// The mean over kinds of the soft maximum ([`soft_max_mean`]) within each kind.
-fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], tau: f64) -> f64 {
+/// The weighted mean over kinds of the soft maximum ([`soft_max_mean`]) within each kind
+/// (weight [`MetaTrainConfig::quadratic_weight`] for quadratics, 1 for the rest) of the
+/// regrets, each first raised to [`MetaTrainConfig::regret_floor`] if set.
+fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], cfg: &MetaTrainConfig) -> f64 {
     let mut kinds: Vec<(String, Vec<f64>)> = Vec::new();
     for (task, &s) in tasks.iter().zip(scores) {
+        let s = cfg.regret_floor.map_or(s, |c| s.max(c));
         let k = kind(task.as_ref());
         match kinds.iter_mut().find(|(name, _)| *name == k) {
             Some((_, v)) => v.push(s),
             None => kinds.push((k, vec![s])),
         }
     }
+    let weight = |k: &str| {
+        if k == "quadratic" {
+            cfg.quadratic_weight
+        } else {
+            1.0
+        }
+    };
+    let total: f64 = kinds.iter().map(|(k, _)| weight(k)).sum();
     kinds
         .iter()
-        .map(|(_, v)| soft_max_mean(v, tau))
+        .map(|(k, v)| weight(k) * soft_max_mean(v, cfg.tau))
         .sum::<f64>()
-        / kinds.len() as f64
+        / total
 }
 
 /// Meta-trains a [`LearnedNet`] with antithetic evolution strategies (Salimans et al. 2017).
 ///
 /// ```text
-/// θ₀ = LearnedNet::initial (Adam-equivalent)
+/// θ₀ = LearnedNet::initial_with_lr(cfg.initial_lr) (Adam-equivalent)
 /// each iteration k:  tasks ~ family (seeded by (seed, k)),  εᵢ ~ N(0, I), i = 1..P
 ///   ĝ = 1/(2Pσ) Σᵢ [J(θ + σεᵢ) − J(θ − σεᵢ)] εᵢ         J = meta_loss on the tasks
 ///   θ ← Adam(meta_lr).step(θ, ĝ)
@@ -363,7 +440,7 @@ pub fn meta_train(
 ) -> Result<MetaRun> {
     cfg.validate()?;
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
-    let initial = LearnedNet::initial(&mut rng);
+    let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr);
     let validation_tasks = if cfg.validate_every > 0 {
         training_tasks(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks)?
     } else {

@@ -32,6 +32,9 @@ pub const LOG_MAGNITUDE_RANGE: (f64, f64) = (-15.0, 3.0);
 /// quadratics, 0.1–0.3 on the MLPs).
 const INITIAL_LOG_MAGNITUDE: f64 = 1.098_612_288_668_109_8; // ln 3
 
+/// The learning rate of the Adam that [`LearnedNet::initial`] starts as.
+pub const INITIAL_LR: f64 = 0.3;
+
 /// The index of the Adam direction `m̂_0.9/r̂` among the mixed ratios.
 const ADAM_MIX: usize = 2;
 
@@ -97,6 +100,13 @@ impl LearnedNet {
     /// The Adam-equivalent starting point described on [`LearnedNet`], with He-normal hidden
     /// weights and an output layer of standard deviation 0.01.
     pub fn initial(rng: &mut impl Rng) -> Self {
+        Self::initial_with_lr(rng, INITIAL_LR)
+    }
+
+    /// As [`LearnedNet::initial`], but Adam with learning rate `lr` (the log-magnitude bias is
+    /// `ln(lr / c₂)`, clamped to [`LOG_MAGNITUDE_RANGE`]); `initial_with_lr(rng, 0.3)` is
+    /// `initial(rng)`.
+    pub fn initial_with_lr(rng: &mut impl Rng, lr: f64) -> Self {
         let w1 = normal_matrix(
             rng,
             NUM_FEATURES,
@@ -108,7 +118,12 @@ impl LearnedNet {
         let skip = Array2::zeros((NUM_FEATURES, OUTPUTS));
         let mut b3 = Array1::zeros(OUTPUTS);
         b3[ADAM_MIX] = 1.0;
-        b3[OUTPUTS - 1] = INITIAL_LOG_MAGNITUDE;
+        let (lo, hi) = LOG_MAGNITUDE_RANGE;
+        b3[OUTPUTS - 1] = if lr == INITIAL_LR {
+            INITIAL_LOG_MAGNITUDE
+        } else {
+            (lr / STEP_SCALE).ln().clamp(lo, hi)
+        };
         Self {
             w1,
             b1: Array1::zeros(HIDDEN),

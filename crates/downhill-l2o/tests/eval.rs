@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use downhill_l2o::{EvalConfig, LearnedNet, evaluate, held_out_groups, reproduction_check};
+use downhill_l2o::{Curve, EvalConfig, LearnedNet, evaluate, held_out_groups, reproduction_check};
 
 #[test]
 fn evaluate_reports_curves_per_group_and_optimizer() {
@@ -22,11 +22,49 @@ fn evaluate_reports_curves_per_group_and_optimizer() {
         for c in &g.curves {
             assert_eq!(c.mean.len(), 11);
             assert!(c.std.iter().all(|s| *s >= 0.0));
+            assert_eq!(c.finals.len(), 2);
+            let mean = (c.finals[0] + c.finals[1]) / 2.0;
+            assert!((c.final_mean() - mean).abs() <= 1e-12 * mean.abs());
+            assert!((c.final_median() - mean).abs() <= 1e-12 * mean.abs());
         }
         assert!(cfg.adam_lrs.contains(&g.curves[1].lr));
+        let below = |i: usize| {
+            (0..2)
+                .filter(|&k| g.curves[0].finals[k] < g.curves[i].finals[k])
+                .count()
+        };
+        assert_eq!((g.wins_vs_adam, g.wins_vs_sgd), (below(1), below(2)));
     }
     assert!(r.table().contains("quadratic"));
     assert!(r.verdict().contains("verdict:"));
+}
+
+fn curve_with_finals(finals: &[f64]) -> Curve {
+    Curve {
+        optimizer: "test".into(),
+        lr: 1.0,
+        mean: vec![1.0, 0.0],
+        std: vec![0.0, 0.0],
+        diverged: 0,
+        finals: finals.to_vec(),
+    }
+}
+
+#[test]
+fn median_and_per_instance_wins_are_hand_checked() {
+    let a = curve_with_finals(&[3.0, 1.0, 2.0]);
+    assert_eq!(a.final_median(), 2.0);
+    let b = curve_with_finals(&[4.0, f64::NAN, 1.0, 2.0]);
+    // NaN (diverged) sorts as +∞: 1, 2, 4, ∞ → (2 + 4) / 2.
+    assert_eq!(b.final_median(), 3.0);
+    assert!(curve_with_finals(&[]).final_median().is_nan());
+    let c = curve_with_finals(&[4.0, 0.5, 2.0]);
+    // Strictly below on the same instance: only instance 1 (0.5 < 1); a tie is no win.
+    assert_eq!(c.wins_against(&a), 1);
+    assert_eq!(a.wins_against(&c), 1);
+    let diverged = curve_with_finals(&[f64::NAN, f64::INFINITY, 1e300]);
+    assert_eq!(diverged.wins_against(&a), 0);
+    assert_eq!(a.wins_against(&diverged), 3);
 }
 
 #[test]

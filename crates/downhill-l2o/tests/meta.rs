@@ -4,9 +4,11 @@
 //! unroll, so there is no meta-gradient to check by finite differences; instead the ES
 //! estimate is checked against a finite difference of the meta-loss along a direction.
 
+use std::sync::Arc;
+
 use downhill_l2o::{
-    L2oRng, LearnedNet, MetaTrainConfig, final_objective, meta_loss, meta_objective, meta_train,
-    training_tasks,
+    L2oRng, LearnedNet, LearnedOptimizer, MetaTrainConfig, final_objective, meta_loss,
+    meta_objective, meta_train, training_tasks, unroll,
 };
 use rand::SeedableRng;
 
@@ -93,6 +95,18 @@ fn invalid_configurations_are_errors() {
             floor: 0.0,
             ..tiny(0)
         },
+        MetaTrainConfig {
+            baseline_lrs: vec![],
+            ..tiny(0)
+        },
+        MetaTrainConfig {
+            baseline_lrs: vec![0.1, -1.0],
+            ..tiny(0)
+        },
+        MetaTrainConfig {
+            quadratic_weight: 0.0,
+            ..tiny(0)
+        },
     ] {
         assert!(meta_train(&cfg, |_| {}).is_err(), "{cfg:?}");
     }
@@ -132,4 +146,34 @@ fn meta_loss_is_smooth_along_a_direction() {
     );
     assert!(a.is_finite() && (a - b).abs() < 1e-3, "{a} vs {b}");
     assert!(a < 0.0, "the Adam-like start makes progress: {a}");
+}
+
+#[test]
+fn quadratic_weight_weights_the_kinds_in_the_meta_loss() {
+    // One quadratic and one MLP: with τ = 0 each kind's term is that task's objective, so the
+    // meta-loss is (w·J_quad + J_mlp) / (w + 1), checked against objectives computed directly.
+    let tasks = training_tasks(0, 5, 2).unwrap();
+    let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
+    let theta = net.to_flat();
+    let net = Arc::new(net);
+    let direct: Vec<f64> = tasks
+        .iter()
+        .map(|t| {
+            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
+            meta_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), -16.0)
+        })
+        .collect();
+    assert!(tasks[0].name().starts_with("quadratic") && tasks[1].name().starts_with("mlp"));
+    assert!((direct[0] - direct[1]).abs() > 1e-3, "{direct:?}");
+    for w in [1.0, 3.0] {
+        let cfg = MetaTrainConfig {
+            unroll: 10,
+            tau: 0.0,
+            quadratic_weight: w,
+            ..MetaTrainConfig::default()
+        };
+        let got = meta_loss(&theta, &tasks, &[0.0, 0.0], &cfg).unwrap();
+        let want = (w * direct[0] + direct[1]) / (w + 1.0);
+        assert!((got - want).abs() < 1e-12, "w = {w}: {got} vs {want}");
+    }
 }
