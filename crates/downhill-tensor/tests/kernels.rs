@@ -259,6 +259,57 @@ fn activations_by_hand() {
     assert_eq!(y, x.leaky_relu(0.1));
 }
 
+/// The `_into` activations write exactly what the allocating ones return (bitwise, in f32
+/// where tanh takes the vectorized path, and f64), overwrite stale output buffers, leave the
+/// input alone, and reject a wrong-shaped output without writing to it.
+#[test]
+fn activations_into_match_the_allocating_versions_bitwise() {
+    fn check<E: downhill_tensor::Element>(x: &Tensor<E>) {
+        let bits = |t: &Tensor<E>| {
+            t.as_slice()
+                .iter()
+                .map(|v| v.as_f64().to_bits())
+                .collect::<Vec<_>>()
+        };
+        let x0 = x.clone();
+        let stale = || Tensor::<E>::full(x.shape(), E::of(7.5));
+        let mut out = stale();
+        x.tanh_into(&mut out).unwrap();
+        assert_eq!(bits(&out), bits(&x.tanh()));
+        let (mut out, mut d) = (stale(), stale());
+        x.tanh_with_grad_into(&mut out, &mut d).unwrap();
+        let (mut y, mut dy) = (x.clone(), stale());
+        y.tanh_inplace_with_grad(&mut dy).unwrap();
+        assert_eq!((bits(&out), bits(&d)), (bits(&y), bits(&dy)));
+        assert_eq!(bits(&out), bits(&x.tanh()));
+        let mut out = stale();
+        x.sigmoid_into(&mut out).unwrap();
+        assert_eq!(bits(&out), bits(&x.sigmoid()));
+        let mut out = stale();
+        x.relu_into(&mut out).unwrap();
+        assert_eq!(bits(&out), bits(&x.relu()));
+        let mut out = stale();
+        x.leaky_relu_into(&mut out, E::of(0.1)).unwrap();
+        assert_eq!(bits(&out), bits(&x.leaky_relu(E::of(0.1))));
+        let mut out = stale();
+        x.softplus_into(&mut out).unwrap();
+        assert_eq!(bits(&out), bits(&x.softplus()));
+        assert_eq!(bits(x), bits(&x0));
+        let mut wrong = Tensor::<E>::full(&[x.len() + 1], E::of(7.5));
+        let mut wrong2 = Tensor::<E>::full(&[x.len() + 1], E::of(7.5));
+        let e = x.tanh_into(&mut wrong).unwrap_err().to_string();
+        assert!(e.contains("tanh_into"), "{e}");
+        assert!(x.relu_into(&mut wrong).is_err());
+        assert!(x.tanh_with_grad_into(&mut stale(), &mut wrong2).is_err());
+        assert!(wrong.as_slice().iter().all(|v| v.as_f64() == 7.5));
+    }
+    // 37 values: several 8-lane vectors and a remainder, through ±30 and the special values.
+    let mut v: Vec<f64> = (0..33).map(|i| (i as f64 - 16.0) * 1.9).collect();
+    v.extend([0.0, -0.0, 1e-30, f64::INFINITY]);
+    check(&Tensor::<f64>::from_vec(&[37], v.clone()).unwrap());
+    check(&Tensor::<f32>::from_vec(&[37], v.iter().map(|&x| x as f32).collect()).unwrap());
+}
+
 #[test]
 fn softmax_and_log_softmax_by_hand() {
     let x = t(&[2, 2], &[0., 2f64.ln(), 1., 1.]);

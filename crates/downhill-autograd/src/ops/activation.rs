@@ -28,20 +28,21 @@ pub(crate) enum ActKind<E> {
 impl<E: Element> Tape<E> {
     fn activation(&mut self, a: Var, name: &'static str, kind: ActKind<E>) -> Result<Var> {
         let i = self.check(a, name)?;
-        // A copy of the input in a recycled buffer, transformed in place.
-        let mut v = self.pool.copy_of(node_value(&self.nodes, &self.params, i));
+        // The output goes to a recycled buffer, written in one pass over the input.
+        let x = node_value(&self.nodes, &self.params, i);
+        let mut v = self.pool.take(x.shape());
         if matches!(kind, ActKind::Tanh) && self.grad_enabled() && self.nodes[i].requires_grad {
             // tanh keeps its derivative, computed in the same pass (one exponential for both).
-            let mut d = self.pool.take(v.shape());
-            v.tanh_inplace_with_grad(&mut d)?;
+            let mut d = self.pool.take(x.shape());
+            x.tanh_with_grad_into(&mut v, &mut d)?;
             return Ok(self.push_op(v, Op::ScaleBySaved(i, d), &[i]));
         }
         match kind {
-            ActKind::Sigmoid => v.sigmoid_inplace(),
-            ActKind::Tanh => v.tanh_inplace(),
-            ActKind::Relu => v.relu_inplace(),
-            ActKind::LeakyRelu(s) => v.leaky_relu_inplace(s),
-            ActKind::Softplus => v.softplus_inplace(),
+            ActKind::Sigmoid => x.sigmoid_into(&mut v)?,
+            ActKind::Tanh => x.tanh_into(&mut v)?,
+            ActKind::Relu => x.relu_into(&mut v)?,
+            ActKind::LeakyRelu(s) => x.leaky_relu_into(&mut v, s)?,
+            ActKind::Softplus => x.softplus_into(&mut v)?,
         }
         Ok(self.push_op(v, Op::Activation(i, kind), &[i]))
     }

@@ -136,6 +136,95 @@ impl<E: Element> Tensor<E> {
         Ok(())
     }
 
+    /// `out ← tanh(self)` and `grad ← tanh'(self)` in one pass, without touching `self`:
+    /// [`Tensor::tanh_inplace_with_grad`] into other buffers (bitwise the same values), so
+    /// that a tanh layer reads its input once and writes its output once.
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` or `grad`
+    /// has another shape than `self`; nothing is written then.
+    pub fn tanh_with_grad_into(&self, out: &mut Self, grad: &mut Self) -> crate::Result<()> {
+        same_shape("tanh_with_grad_into", self, out)?;
+        same_shape("tanh_with_grad_into", self, grad)?;
+        match (
+            fast_f32::slice_f32(self.as_slice()),
+            fast_f32::slice_f32_mut(out.as_mut_slice()),
+            fast_f32::slice_f32_mut(grad.as_mut_slice()),
+        ) {
+            (Some(xs), Some(ys), Some(ds)) => fast_f32::tanh_and_grad_into_slice(xs, ys, ds),
+            _ => {
+                let it = out.as_mut_slice().iter_mut().zip(grad.as_mut_slice());
+                for ((y, d), &x) in it.zip(self.as_slice()) {
+                    *d = tanh_grad(x);
+                    *y = tanh(x);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `out ← tanh(self)` without touching `self` (the values of [`Tensor::tanh`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` has
+    /// another shape than `self`; nothing is written then.
+    pub fn tanh_into(&self, out: &mut Self) -> crate::Result<()> {
+        same_shape("tanh_into", self, out)?;
+        match (
+            fast_f32::slice_f32(self.as_slice()),
+            fast_f32::slice_f32_mut(out.as_mut_slice()),
+        ) {
+            (Some(xs), Some(ys)) => fast_f32::tanh_into_slice(xs, ys),
+            _ => map_into(self, out, tanh),
+        }
+        Ok(())
+    }
+
+    /// `out ← σ(self)` without touching `self` (the values of [`Tensor::sigmoid`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` has
+    /// another shape than `self`; nothing is written then.
+    pub fn sigmoid_into(&self, out: &mut Self) -> crate::Result<()> {
+        same_shape("sigmoid_into", self, out)?;
+        map_into(self, out, sigmoid);
+        Ok(())
+    }
+
+    /// `out ← max(0, self)` without touching `self` (the values of [`Tensor::relu`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` has
+    /// another shape than `self`; nothing is written then.
+    pub fn relu_into(&self, out: &mut Self) -> crate::Result<()> {
+        same_shape("relu_into", self, out)?;
+        map_into(self, out, |x| if x > E::zero() { x } else { E::zero() });
+        Ok(())
+    }
+
+    /// `out ← leaky_relu(self, slope)` without touching `self` (the values of
+    /// [`Tensor::leaky_relu`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` has
+    /// another shape than `self`; nothing is written then.
+    pub fn leaky_relu_into(&self, out: &mut Self, slope: E) -> crate::Result<()> {
+        same_shape("leaky_relu_into", self, out)?;
+        map_into(self, out, |x| if x > E::zero() { x } else { slope * x });
+        Ok(())
+    }
+
+    /// `out ← softplus(self)` without touching `self` (the values of [`Tensor::softplus`]).
+    ///
+    /// # Errors
+    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` has
+    /// another shape than `self`; nothing is written then.
+    pub fn softplus_into(&self, out: &mut Self) -> crate::Result<()> {
+        same_shape("softplus_into", self, out)?;
+        map_into(self, out, softplus);
+        Ok(())
+    }
+
     /// Multiplies by the derivative of tanh at `x`, in place: `self ← self·tanh'(x)`, the
     /// backward pass of tanh (see [`tanh_grad`]).
     ///
@@ -209,5 +298,26 @@ impl<E: Element> Tensor<E> {
     /// Derivative of softplus: the sigmoid.
     pub fn softplus_grad(&self) -> Self {
         self.sigmoid()
+    }
+}
+
+/// An error naming `op` unless `out` has the shape of `x`.
+fn same_shape<E: Element>(op: &'static str, x: &Tensor<E>, out: &Tensor<E>) -> crate::Result<()> {
+    if x.shape() == out.shape() {
+        Ok(())
+    } else {
+        Err(crate::TensorError::mismatch(
+            op,
+            x.shape(),
+            out.shape(),
+            "the output buffer must have the shape of the input",
+        ))
+    }
+}
+
+/// `out[i] ← f(x[i])` for tensors of equal shape.
+fn map_into<E: Element>(x: &Tensor<E>, out: &mut Tensor<E>, f: impl Fn(E) -> E) {
+    for (y, &x) in out.as_mut_slice().iter_mut().zip(x.as_slice()) {
+        *y = f(x);
     }
 }

@@ -195,9 +195,46 @@ pub(crate) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
     });
 }
 
+/// `y ← tanh(x)` elementwise (`x` and `y` of equal length): [`tanh_slice`] out of place.
+pub(crate) fn tanh_into_slice(xs: &[f32], ys: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU has AVX2 (checked above).
+        return unsafe { avx2::tanh_into_slice(xs, ys) };
+    }
+    ys.iter_mut().zip(xs).for_each(|(y, &x)| *y = tanh(x));
+}
+
+/// `y ← tanh(x)` and `d ← tanh'(x)` elementwise in one pass (all three of equal length):
+/// [`tanh_and_grad_slice`] out of place, bitwise the same values.
+pub(crate) fn tanh_and_grad_into_slice(xs: &[f32], ys: &mut [f32], ds: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU has AVX2 (checked above).
+        return unsafe { avx2::tanh_and_grad_into_slice(xs, ys, ds) };
+    }
+    for ((y, d), &x) in ys.iter_mut().zip(ds).zip(xs) {
+        (*y, *d) = tanh_and_grad_k::<false>(x);
+    }
+}
+
 /// The slice loops compiled with AVX2 and FMA enabled (the scalar kernels inline into them).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn tanh_into_slice(xs: &[f32], ys: &mut [f32]) {
+        ys.iter_mut()
+            .zip(xs)
+            .for_each(|(y, &x)| *y = super::tanh_k::<true>(x));
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn tanh_and_grad_into_slice(xs: &[f32], ys: &mut [f32], ds: &mut [f32]) {
+        for ((y, d), &x) in ys.iter_mut().zip(ds).zip(xs) {
+            (*y, *d) = super::tanh_and_grad_k::<true>(x);
+        }
+    }
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
         xs.iter_mut().zip(ds).for_each(|(x, d)| {
