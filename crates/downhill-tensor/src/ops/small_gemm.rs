@@ -202,52 +202,70 @@ mod x86 {
     ) {
         assert!(rm.len() == k * cols);
         assert!((rows - 1) * l.rs + (k - 1) * l.ps < l.data.len());
+        assert!((rows - 1) * out.rs + (cols - 1) * out.cs < out.data.len());
         let mut r = 0;
-        while r < rows {
-            // Fewer than 4 rows left: 2-row blocks still give 4 independent chains.
-            let mr = match rows - r {
-                4.. => 4,
-                2 | 3 => 2,
-                _ => 1,
-            };
-            let mut c = 0;
-            // SAFETY (all three): rows r..r+MR, columns c..c+8·NV and every p < k are in
-            // bounds by the loop conditions and the assertions above.
-            unsafe {
-                while c + 16 <= cols {
-                    match mr {
-                        4 => block::<4, 2>(r, c, k, cols, l, rm, out),
-                        2 => block::<2, 2>(r, c, k, cols, l, rm, out),
-                        _ => block::<1, 2>(r, c, k, cols, l, rm, out),
-                    }
-                    c += 16;
-                }
-                while c + 8 <= cols {
-                    match mr {
-                        4 => block::<4, 1>(r, c, k, cols, l, rm, out),
-                        2 => block::<2, 1>(r, c, k, cols, l, rm, out),
-                        _ => block::<1, 1>(r, c, k, cols, l, rm, out),
-                    }
-                    c += 8;
-                }
+        // SAFETY (all three): rows r..r+MR exist by the loop conditions; the assertions above
+        // cover every element of L, R and D that the blocks touch.
+        unsafe {
+            while r + 4 <= rows {
+                row_strip::<4>(r, cols, k, l, rm, out);
+                r += 4;
             }
-            for rr in r..r + mr {
-                for cc in c..cols {
-                    let mut s = 0f32;
-                    for p in 0..k {
-                        s = l.data[rr * l.rs + p * l.ps].mul_add(rm[p * cols + cc], s);
-                    }
-                    out.put(rr * out.rs + cc * out.cs, s);
-                }
+            // Fewer than 4 rows left: a 2-row strip still gives 4 independent chains.
+            if r + 2 <= rows {
+                row_strip::<2>(r, cols, k, l, rm, out);
+                r += 2;
             }
-            r += mr;
+            if r < rows {
+                row_strip::<1>(r, cols, k, l, rm, out);
+            }
         }
     }
 
-    /// One `MR × 8·NV` block of the row kernel, accumulated in registers over all of `k`.
+    /// Rows `r..r+MR` of the row kernel: 16-column blocks, at most one 8-column block, then the
+    /// remaining columns one dot product at a time.
     ///
     /// # Safety
-    /// AVX2 and FMA; rows `r..r+MR` of `l` and columns `c..c+8·NV` of `rm` (`[k, cols]`) exist.
+    /// AVX2 and FMA; rows `r..r+MR` exist and the assertions of [`row_kernel`] hold.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn row_strip<const MR: usize>(
+        r: usize,
+        cols: usize,
+        k: usize,
+        l: Strided<'_>,
+        rm: &[f32],
+        out: &mut Out<'_>,
+    ) {
+        let mut c = 0;
+        // SAFETY: columns c..c+8·NV exist by the loop conditions; the rest is the caller's.
+        unsafe {
+            while c + 16 <= cols {
+                block::<MR, 2>(r, c, k, cols, l, rm, out);
+                c += 16;
+            }
+            if c + 8 <= cols {
+                block::<MR, 1>(r, c, k, cols, l, rm, out);
+                c += 8;
+            }
+        }
+        for rr in r..r + MR {
+            for cc in c..cols {
+                let mut s = 0f32;
+                for p in 0..k {
+                    s = l.data[rr * l.rs + p * l.ps].mul_add(rm[p * cols + cc], s);
+                }
+                out.put(rr * out.rs + cc * out.cs, s);
+            }
+        }
+    }
+
+    /// One `MR × 8·NV` block of the row kernel, accumulated in registers over all of `k` (two
+    /// values of `p` per iteration, each accumulator still summing in the order of `p`).
+    ///
+    /// # Safety
+    /// AVX2 and FMA; rows `r..r+MR` of `l` and `D`, and columns `c..c+8·NV` of `rm`
+    /// (`[k, cols]`) and `D`, exist.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
@@ -262,8 +280,8 @@ mod x86 {
     ) {
         let (lp, rp) = (l.data.as_ptr(), rm.as_ptr());
         let mut acc = [[_mm256_setzero_ps(); NV]; MR];
-        for p in 0..k {
-            // SAFETY: in bounds by the function's contract.
+        let step = |acc: &mut [[__m256; NV]; MR], p: usize| {
+            // SAFETY: in bounds by the function's contract (p < k).
             unsafe {
                 let row = rp.add(p * cols + c);
                 let mut b = [_mm256_setzero_ps(); NV];
@@ -277,10 +295,39 @@ mod x86 {
                     }
                 }
             }
+        };
+        let mut p = 0;
+        while p + 2 <= k {
+            step(&mut acc, p);
+            step(&mut acc, p + 1);
+            p += 2;
         }
-        for (i, acc) in acc.iter().enumerate() {
-            for (v, &acc) in acc.iter().enumerate() {
-                out.store8(r + i, c + 8 * v, acc);
+        if p < k {
+            step(&mut acc, p);
+        }
+        if out.cs == 1 && out.alpha == 1.0 && (out.beta == 0.0 || out.beta == 1.0) {
+            // The common cases (a product, or a product accumulated into D) with contiguous
+            // rows, decided once per block: `D + acc` is what `fma(1, D, acc)` rounds to.
+            let (d, rs, accumulate) = (out.data.as_mut_ptr(), out.rs, out.beta == 1.0);
+            for (i, acc) in acc.iter().enumerate() {
+                for (v, &acc) in acc.iter().enumerate() {
+                    // SAFETY: row r + i, columns c + 8v.. c + 8v + 8 of D are in bounds.
+                    unsafe {
+                        let q = d.add((r + i) * rs + c + 8 * v);
+                        let x = if accumulate {
+                            _mm256_add_ps(_mm256_loadu_ps(q), acc)
+                        } else {
+                            acc
+                        };
+                        _mm256_storeu_ps(q, x);
+                    }
+                }
+            }
+        } else {
+            for (i, acc) in acc.iter().enumerate() {
+                for (v, &acc) in acc.iter().enumerate() {
+                    out.store8(r + i, c + 8 * v, acc);
+                }
             }
         }
     }
