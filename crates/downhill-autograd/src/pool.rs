@@ -15,9 +15,10 @@ use downhill_tensor::{Element, Tensor};
 /// must not grow the pool without bound).
 pub(crate) const MAX_BUFFERS: usize = 64;
 
-/// Free element buffers, reused by exact length.
+/// Free tensors, reused whole when the shape matches (the usual case in a loop whose graph
+/// repeats: no shape bookkeeping is redone) and by exact length otherwise.
 pub(crate) struct Pool<E: Element> {
-    free: Vec<Vec<E>>,
+    free: Vec<Tensor<E>>,
 }
 
 impl<E: Element> Default for Pool<E> {
@@ -30,10 +31,13 @@ impl<E: Element> Pool<E> {
     /// A tensor of `shape` whose elements are unspecified (stale values of an earlier step, or
     /// zeros when nothing fits): the caller must overwrite every element.
     pub(crate) fn take(&mut self, shape: &[usize]) -> Tensor<E> {
+        // The most recently released tensor of this shape (likely still in cache), as it is.
+        if let Some(i) = self.free.iter().rposition(|t| t.shape() == shape) {
+            return self.free.swap_remove(i);
+        }
         let len: usize = shape.iter().product();
-        // The most recently released buffer of this length (likely still in cache).
-        let v = match self.free.iter().rposition(|v| v.len() == len) {
-            Some(i) => self.free.swap_remove(i),
+        let v = match self.free.iter().rposition(|t| t.len() == len) {
+            Some(i) => self.free.swap_remove(i).into_vec(),
             None => vec![E::zero(); len],
         };
         Tensor::from_vec(shape, v).expect("the length is the shape's product")
@@ -49,7 +53,7 @@ impl<E: Element> Pool<E> {
     /// Keeps `t`'s buffer for reuse (or frees it when the pool is full or it is empty).
     pub(crate) fn put(&mut self, t: Tensor<E>) {
         if self.free.len() < MAX_BUFFERS && !t.is_empty() {
-            self.free.push(t.into_vec());
+            self.free.push(t);
         }
     }
 
@@ -80,6 +84,14 @@ mod tests {
         assert_eq!(c.as_slice().as_ptr(), ptr);
         assert_eq!(c.as_slice(), &[7.0; 6]);
         assert_eq!(pool.len(), 0);
+        // The same shape gets the tensor back whole, preferred over an equal length.
+        pool.put(Tensor::<f32>::zeros(&[6]));
+        pool.put(c);
+        pool.put(Tensor::<f32>::zeros(&[1, 6]));
+        let d = pool.take(&[3, 2]);
+        assert_eq!((d.shape(), d.as_slice().as_ptr()), (&[3, 2][..], ptr));
+        assert_eq!(pool.len(), 2);
+        pool = Pool::default();
         for _ in 0..2 * MAX_BUFFERS {
             pool.put(Tensor::<f32>::zeros(&[4]));
         }

@@ -31,8 +31,21 @@ fn as_matrix<'a, E: Element>(
     })
 }
 
-fn dims(v: &ArrayView2<'_, impl Element>) -> (usize, usize) {
-    (v.nrows(), v.ncols())
+/// The `(rows, cols)` of `op(t)`, checked to be a matrix, from the shape alone (no view).
+fn matrix_dims<E: Element>(
+    t: &Tensor<E>,
+    op: &'static str,
+    tr: Transpose,
+) -> Result<(usize, usize)> {
+    match (t.shape(), tr) {
+        (&[r, c], Transpose::No) => Ok((r, c)),
+        (&[r, c], Transpose::Yes) => Ok((c, r)),
+        (shape, _) => Err(TensorError::invalid_shape(
+            op,
+            shape,
+            "expected a 2-D matrix",
+        )),
+    }
 }
 
 impl<E: Element> Tensor<E> {
@@ -55,9 +68,8 @@ impl<E: Element> Tensor<E> {
     /// # Errors
     /// As [`Tensor::matmul`].
     pub fn matmul_t(&self, ta: Transpose, other: &Self, tb: Transpose) -> Result<Self> {
-        let a = as_matrix(self, "matmul", ta)?;
-        let b = as_matrix(other, "matmul", tb)?;
-        let ((m, k1), (k2, n)) = (dims(&a), dims(&b));
+        let (m, k1) = matrix_dims(self, "matmul", ta)?;
+        let (k2, n) = matrix_dims(other, "matmul", tb)?;
         if k1 != k2 {
             return Err(TensorError::mismatch(
                 "matmul",
@@ -79,6 +91,10 @@ impl<E: Element> Tensor<E> {
         ) {
             return Ok(out);
         }
+        let (a, b) = (
+            as_matrix(self, "matmul", ta)?,
+            as_matrix(other, "matmul", tb)?,
+        );
         {
             let mut c = out
                 .view_mut()
@@ -106,9 +122,8 @@ impl<E: Element> Tensor<E> {
         tb: Transpose,
         beta: E,
     ) -> Result<()> {
-        let av = as_matrix(a, "gemm", ta)?;
-        let bv = as_matrix(b, "gemm", tb)?;
-        let ((m, k1), (k2, n)) = (dims(&av), dims(&bv));
+        // Shapes are checked without building views: the small-product path never needs them.
+        let ((m, k1), (k2, n)) = (matrix_dims(a, "gemm", ta)?, matrix_dims(b, "gemm", tb)?);
         if k1 != k2 {
             return Err(TensorError::mismatch(
                 "gemm",
@@ -117,18 +132,18 @@ impl<E: Element> Tensor<E> {
                 "inner dimensions differ",
             ));
         }
-        let cshape = self.shape().to_vec();
+        let cshape = self.shape();
         if cshape.len() != 2 {
             return Err(TensorError::invalid_shape(
                 "gemm",
-                &cshape,
+                cshape,
                 "output must be a 2-D matrix",
             ));
         }
         if (cshape[0], cshape[1]) != (m, n) {
             return Err(TensorError::mismatch(
                 "gemm",
-                &cshape,
+                cshape,
                 &[m, n],
                 "output shape differs from the product's",
             ));
@@ -136,6 +151,7 @@ impl<E: Element> Tensor<E> {
         if small_f32((m, n, k1), alpha, a, ta, b, tb, beta, self) {
             return Ok(());
         }
+        let (av, bv) = (as_matrix(a, "gemm", ta)?, as_matrix(b, "gemm", tb)?);
         let mut c: ArrayViewMut2<'_, E> = self
             .view_mut()
             .into_dimensionality::<Ix2>()
