@@ -500,3 +500,37 @@ proptest! {
         prop_assert!(lsm.exp().max_abs_diff(&sm).unwrap() < 1e-12);
     }
 }
+
+/// Column sums in row order (bitwise the sequential sum, f32 through the AVX2 copy of the
+/// loop), into any output of the right length; bad shapes are errors that write nothing.
+#[test]
+fn sum_rows_into_adds_in_row_order() {
+    let (rows, cols) = (7, 19);
+    let x: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i * 37 % 23) as f32 - 11.0) / 3.0)
+        .collect();
+    let m = Tensor::<f32>::from_vec(&[rows, cols], x.clone()).unwrap();
+    let mut out = Tensor::<f32>::full(&[1, cols], f32::NAN);
+    m.sum_rows_into(&mut out).unwrap();
+    for j in 0..cols {
+        let mut s = x[j];
+        for i in 1..rows {
+            s += x[i * cols + j];
+        }
+        assert_eq!(out.as_slice()[j].to_bits(), s.to_bits(), "column {j}");
+    }
+    let m64 = t(&[2, 2], &[1., 2., 3., 4.]);
+    let mut o = t(&[2], &[9., 9.]);
+    m64.sum_rows_into(&mut o).unwrap();
+    assert_eq!(o.as_slice(), &[4., 6.]);
+    let mut empty = t(&[2], &[9., 9.]);
+    Tensor::<f64>::zeros(&[0, 2])
+        .sum_rows_into(&mut empty)
+        .unwrap();
+    assert_eq!(empty.as_slice(), &[0., 0.]);
+    let mut wrong = t(&[3], &[9., 9., 9.]);
+    let e = m64.sum_rows_into(&mut wrong).unwrap_err().to_string();
+    assert!(e.contains("sum_rows_into") && e.contains("column"), "{e}");
+    assert_eq!(wrong.as_slice(), &[9., 9., 9.]);
+    assert!(t(&[2], &[1., 2.]).sum_rows_into(&mut o).is_err());
+}

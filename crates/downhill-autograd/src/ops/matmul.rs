@@ -168,18 +168,9 @@ pub(crate) fn linear_backward<E: Element>(
 ) -> Result<()> {
     let (xv, wv) = (ctx.val(x), ctx.val(w));
     if let Some(b) = b.filter(|&b| ctx.wants(b)) {
-        // ∂b = Σ_rows ∂y into a recycled buffer: the first row copied, the rest added.
-        let out = ctx.val(b).len();
+        // ∂b = Σ_rows ∂y into a recycled buffer, in row order.
         let mut gb = ctx.pool.take(ctx.val(b).shape());
-        let (dst, src) = (gb.as_mut_slice(), g.as_slice());
-        if out > 0 && src.len() >= out {
-            dst.copy_from_slice(&src[..out]);
-            for row in src[out..].chunks_exact(out) {
-                dst.iter_mut().zip(row).for_each(|(d, &v)| *d = *d + v);
-            }
-        } else {
-            dst.fill(E::zero());
-        }
+        g.sum_rows_into(&mut gb)?;
         ctx.acc(b, gb)?;
     }
     if ctx.wants(w) {

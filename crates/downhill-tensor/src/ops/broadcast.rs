@@ -1,5 +1,6 @@
 //! Elementwise binary operations with NumPy broadcasting, and the reduction that undoes a broadcast.
 
+use super::fast_f32;
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
 use crate::{Element, Result, Tensor, TensorError};
@@ -142,7 +143,7 @@ pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> 
 }
 
 /// `out[i] = out[i] ∘ b[i]` over two slices of one length, one vectorizable loop per op.
-#[inline]
+#[inline(always)]
 fn inplace_loop<E: Element>(op: BinaryOp, out: &mut [E], b: &[E]) {
     match op {
         BinaryOp::Add => out.iter_mut().zip(b).for_each(|(o, &y)| *o = *o + y),
@@ -161,7 +162,8 @@ pub(crate) fn binary_inplace<E: Element>(
     b: &Tensor<E>,
 ) -> Result<()> {
     if a.shape() == b.shape() {
-        inplace_loop(op, a.as_mut_slice(), b.as_slice());
+        let (x, y) = (a.as_mut_slice(), b.as_slice());
+        fast_f32::with_avx2(|| inplace_loop(op, x, y));
         return Ok(());
     }
     let shape = broadcast_shape(op.name(), a.shape(), b.shape())?;
@@ -175,10 +177,12 @@ pub(crate) fn binary_inplace<E: Element>(
     }
     // Fast path: b is a row vector broadcast over the leading axes (a linear layer's bias).
     if !b.is_empty() && shape.ends_with(b.shape()) {
-        let bs = b.as_slice();
-        for row in a.as_mut_slice().chunks_exact_mut(bs.len()) {
-            inplace_loop(op, row, bs);
-        }
+        let (bs, x) = (b.as_slice(), a.as_mut_slice());
+        fast_f32::with_avx2(|| {
+            for row in x.chunks_exact_mut(bs.len()) {
+                inplace_loop(op, row, bs);
+            }
+        });
         return Ok(());
     }
     let bv = b.array().broadcast(IxDyn(&shape)).expect("shape checked");

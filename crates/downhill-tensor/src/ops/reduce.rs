@@ -83,6 +83,47 @@ impl<E: Element> Tensor<E> {
         })
     }
 
+    /// Column sums of a matrix into a preallocated `out`: `out[j] = Σ_i self[i, j]`, added in row
+    /// order (the gradient of a bias broadcast over a batch). `out` may have any shape with
+    /// `self.shape()[1]` elements; its previous values are overwritten.
+    ///
+    /// ```text
+    /// out[j] = ((self[0, j] + self[1, j]) + self[2, j]) + …
+    /// ```
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidShape`] when `self` is not 2-D, [`TensorError::ShapeMismatch`]
+    /// when `out` does not have one element per column; nothing is written then.
+    pub fn sum_rows_into(&self, out: &mut Self) -> Result<()> {
+        let &[rows, cols] = self.shape() else {
+            return Err(TensorError::invalid_shape(
+                "sum_rows_into",
+                self.shape(),
+                "expected a 2-D matrix",
+            ));
+        };
+        if out.len() != cols {
+            return Err(TensorError::mismatch(
+                "sum_rows_into",
+                self.shape(),
+                out.shape(),
+                "the output needs one element per column",
+            ));
+        }
+        let (src, dst) = (self.as_slice(), out.as_mut_slice());
+        if rows == 0 || cols == 0 {
+            dst.fill(E::zero());
+            return Ok(());
+        }
+        super::fast_f32::with_avx2(|| {
+            dst.copy_from_slice(&src[..cols]);
+            for row in src[cols..].chunks_exact(cols) {
+                dst.iter_mut().zip(row).for_each(|(d, &v)| *d = *d + v);
+            }
+        });
+        Ok(())
+    }
+
     /// Sums over `axes`; with `keepdims` the reduced axes stay with length 1.
     ///
     /// # Errors
