@@ -84,6 +84,10 @@ pub struct TrainArgs {
     /// Learning rate of the Adam the initial network is.
     #[arg(long, default_value_t = MetaTrainConfig::default().initial_lr)]
     pub initial_lr: f64,
+    /// Weight of the final log loss ratio in each unroll's objective (the rest: the
+    /// step-weighted mean).
+    #[arg(long, default_value_t = MetaTrainConfig::default().final_weight)]
+    pub final_weight: f64,
 }
 
 /// `downhill l2o eval`.
@@ -151,6 +155,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         quadratic_weight: a.quadratic_weight,
         regret_floor: a.regret_floor,
         initial_lr: a.initial_lr,
+        final_weight: a.final_weight,
     };
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let bar = ProgressBar::new(cfg.iterations as u64);

@@ -81,7 +81,7 @@ pub use family::{
 pub use features::{FEATURE_NAMES, NUM_FEATURES};
 pub use meta::{
     BASELINE_ADAM_LRS, MetaRecord, MetaRun, MetaTrainConfig, final_objective, meta_loss,
-    meta_objective, meta_train, soft_max_mean,
+    meta_objective, meta_objective_weighted, meta_train, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{

@@ -72,6 +72,14 @@ pub struct MetaTrainConfig {
     /// default [`INITIAL_LR`] (0.3).
     #[serde(default = "default_initial_lr")]
     pub initial_lr: f64,
+    /// The weight of the final log loss ratio in each unroll's objective (the rest goes to
+    /// the step-weighted mean; see [`meta_objective_weighted`]); default ½.
+    #[serde(default = "default_final_weight")]
+    pub final_weight: f64,
+}
+
+fn default_final_weight() -> f64 {
+    0.5
 }
 
 fn default_initial_lr() -> f64 {
@@ -127,6 +135,7 @@ impl Default for MetaTrainConfig {
             quadratic_weight: default_quadratic_weight(),
             regret_floor: None,
             initial_lr: INITIAL_LR,
+            final_weight: default_final_weight(),
         }
     }
 }
@@ -185,6 +194,12 @@ impl MetaTrainConfig {
             return Err(config(
                 "initial_lr",
                 format!("must be finite and > 0, got {}", self.initial_lr),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.final_weight) {
+            return Err(config(
+                "final_weight",
+                format!("must be in [0, 1], got {}", self.final_weight),
             ));
         }
         if let Some(c) = self.regret_floor.filter(|c| !c.is_finite()) {
@@ -259,7 +274,7 @@ pub fn soft_max_mean(values: &[f64], tau: f64) -> f64 {
 fn adam_baselines(
     tasks: &[Box<dyn Task>],
     cfg: &MetaTrainConfig,
-    score: fn(&[f64], f64) -> f64,
+    score: &(dyn Fn(&[f64]) -> f64 + Sync),
 ) -> Result<Vec<f64>> {
     if cfg.tau == 0.0 {
         return Ok(vec![0.0; tasks.len()]);
@@ -274,10 +289,7 @@ fn adam_baselines(
                     ..Adam::default()
                 }
                 .build::<f64>()?;
-                best = best.min(score(
-                    &unroll(task.as_ref(), &mut adam, cfg.unroll)?,
-                    cfg.floor,
-                ));
+                best = best.min(score(&unroll(task.as_ref(), &mut adam, cfg.unroll)?));
             }
             Ok(best)
         })
@@ -320,6 +332,19 @@ fn validation_score(
 /// counts as solved; with −30 the small MLPs on blobs, which reach 1e-10, kept earning credit
 /// that the hard tasks needed).
 pub fn meta_objective(losses: &[f64], floor: f64) -> f64 {
+    meta_objective_weighted(losses, floor, 0.5)
+}
+
+/// [`meta_objective`] with weight `w` on the final term instead of ½:
+///
+/// ```text
+/// J_w = (1 − w) · Σ_{t=1..T} t · ℓ_t / Σ_{t=1..T} t  +  w · ℓ_T
+/// ```
+///
+/// `w = 1` scores only the end point, which is what the equal-budget comparison measures; a
+/// run that is ahead of Adam for most of the unroll and then stalls or spikes above it near
+/// the end (the tail of the held-out evaluation) earns less credit for its early lead.
+pub fn meta_objective_weighted(losses: &[f64], floor: f64, w: f64) -> f64 {
     let l0 = losses[0];
     let terms = losses[1..].iter().enumerate().map(|(i, &l)| {
         let r = (l / l0).ln();
@@ -332,14 +357,15 @@ pub fn meta_objective(losses: &[f64], floor: f64) -> f64 {
     });
     let n = losses.len() - 1;
     let mean = terms.sum::<f64>() / (n * (n + 1) / 2).max(1) as f64;
-    0.5 * mean + 0.5 * final_objective(losses, floor)
+    (1.0 - w) * mean + w * final_objective(losses, floor)
 }
 
 /// The meta-loss of the network with meta-parameters `theta` on `tasks`: the soft maximum
 /// over tasks of the regret against the best of Adam at [`MetaTrainConfig::baseline_lrs`].
 ///
 /// ```text
-/// Jᵢ = meta_objective(learned run on task i) − Bᵢ       Bᵢ = min over lr of meta_objective(Adam(lr))
+/// Jᵢ = J_w(learned run on task i) − Bᵢ       Bᵢ = min over lr of J_w(Adam(lr))
+///      (J_w = meta_objective_weighted with w = cfg.final_weight)
 ///      (then Jᵢ ← max(Jᵢ, c) if cfg.regret_floor = Some(c))
 /// J_K = τ · ln( mean_{i ∈ K} exp(Jᵢ / τ) )               per kind K (quadratic, mlp);
 ///                                                        τ = 0: J_K = mean_{i ∈ K} Jᵢ
@@ -373,7 +399,8 @@ pub fn meta_loss(
     let mut scores = Vec::with_capacity(tasks.len());
     for (task, b) in tasks.iter().zip(baselines) {
         let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-        scores.push(meta_objective(&unroll(task.as_ref(), &mut opt, cfg.unroll)?, cfg.floor) - b);
+        let losses = unroll(task.as_ref(), &mut opt, cfg.unroll)?;
+        scores.push(meta_objective_weighted(&losses, cfg.floor, cfg.final_weight) - b);
     }
     Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
@@ -446,7 +473,8 @@ pub fn meta_train(
     } else {
         Vec::new()
     };
-    let validation_baselines = adam_baselines(&validation_tasks, cfg, final_objective)?;
+    let validation_baselines =
+        adam_baselines(&validation_tasks, cfg, &|l| final_objective(l, cfg.floor))?;
     let initial_validation = if cfg.validate_every > 0 {
         Some(validation_score(
             &Arc::new(initial.clone()),
@@ -472,7 +500,9 @@ pub fn meta_train(
     let mut records = Vec::with_capacity(cfg.iterations);
     for k in 0..cfg.iterations {
         let tasks = training_tasks(cfg.seed, k as u64, cfg.tasks)?;
-        let baselines = adam_baselines(&tasks, cfg, meta_objective)?;
+        let baselines = adam_baselines(&tasks, cfg, &|l| {
+            meta_objective_weighted(l, cfg.floor, cfg.final_weight)
+        })?;
         let n = theta[0].len();
         let eps: Vec<Vec<f64>> = (0..cfg.pairs)
             .map(|_| {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use downhill_l2o::{
     L2oRng, LearnedNet, LearnedOptimizer, MetaTrainConfig, final_objective, meta_loss,
-    meta_objective, meta_train, training_tasks, unroll,
+    meta_objective, meta_objective_weighted, meta_train, training_tasks, unroll,
 };
 use rand::SeedableRng;
 
@@ -175,5 +175,24 @@ fn quadratic_weight_weights_the_kinds_in_the_meta_loss() {
         let got = meta_loss(&theta, &tasks, &[0.0, 0.0], &cfg).unwrap();
         let want = (w * direct[0] + direct[1]) / (w + 1.0);
         assert!((got - want).abs() < 1e-12, "w = {w}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn the_final_weight_moves_the_objective_between_the_mean_and_the_end_point() {
+    // Losses 1, e⁻², e⁻¹: step-weighted mean (1·(−2) + 2·(−1)) / 3 = −4/3, final −1.
+    let e = std::f64::consts::E;
+    let losses = [1.0, 1.0 / (e * e), 1.0 / e];
+    let at = |w: f64| meta_objective_weighted(&losses, -16.0, w);
+    assert!((at(0.0) + 4.0 / 3.0).abs() < 1e-12);
+    assert!((at(1.0) - final_objective(&losses, -16.0)).abs() < 1e-12);
+    assert_eq!(at(0.5), meta_objective(&losses, -16.0));
+    assert!((at(0.75) - (0.25 * -4.0 / 3.0 - 0.75)).abs() < 1e-12);
+    for bad in [-0.1, 1.5, f64::NAN] {
+        let cfg = MetaTrainConfig {
+            final_weight: bad,
+            ..tiny(0)
+        };
+        assert!(meta_train(&cfg, |_| {}).is_err(), "final_weight {bad}");
     }
 }

@@ -1,0 +1,283 @@
+//! Development-draw comparison of learned-optimizer weights against tuned Adam, and a per-
+//! instance look at the tail of one group.
+//!
+//! ```text
+//! cargo run --release -p downhill-l2o --example dev_cells -- cells 0 9 shipped [w.safetensors …]
+//! cargo run --release -p downhill-l2o --example dev_cells -- tail mlp-blobs 0 9 shipped
+//! ```
+//!
+//! `cells`: for every development draw and in-family group (20 instances), tuned Adam as in
+//! `downhill l2o eval` (the rate of the grid with the lowest mean final loss), the mean and
+//! median ratio learned / Adam and the per-instance wins, then per weights the number of
+//! (group, draw) cells won on mean and median and the worst mean ratio (the selection rule of
+//! assets/l2o/README.md). Only draws below `FIRST_UNTOUCHED_DRAW` are accepted.
+//!
+//! `tail`: per instance of one group, the task, the learned and tuned-Adam final loss, the
+//! dead ReLU units (zero gradient on every incoming weight and the bias over the full batch)
+//! after 100 steps, and the largest per-step update RMS of the first layer over the first 10
+//! steps, for the learned optimizer and Adam at the tuned rate.
+
+use std::sync::Arc;
+
+use downhill_l2o::{
+    EvalConfig, FIRST_UNTOUCHED_DRAW, LearnedNet, LearnedOptimizer, Task, TaskGroup,
+    held_out_groups, unroll,
+};
+use downhill_optim::{Adam, Optimizer};
+use downhill_tensor::Tensor;
+use rayon::prelude::*;
+
+const INSTANCES: usize = 20;
+const STEPS: usize = 100;
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Weights from a file, or `shipped`.
+fn load(spec: &str) -> Res<Arc<LearnedNet>> {
+    Ok(Arc::new(if spec == "shipped" {
+        LearnedNet::shipped()?
+    } else {
+        LearnedNet::load(std::path::Path::new(spec))?.0
+    }))
+}
+
+fn learned(net: &Arc<LearnedNet>) -> LearnedOptimizer<f64> {
+    LearnedOptimizer::<f64>::new(net.clone())
+}
+
+fn adam(lr: f64) -> Res<Box<dyn Optimizer<f64>>> {
+    Ok(Box::new(
+        Adam {
+            lr,
+            ..Adam::default()
+        }
+        .build::<f64>()?,
+    ))
+}
+
+fn finals(
+    group: &TaskGroup,
+    make: &(dyn Fn() -> Res<Box<dyn Optimizer<f64>>> + Sync),
+) -> Res<Vec<f64>> {
+    group
+        .instances
+        .par_iter()
+        .map(|t| {
+            let losses = unroll(t.as_ref(), make()?.as_mut(), STEPS)?;
+            let last = *losses.last().unwrap_or(&f64::NAN);
+            Ok(if last.is_finite() {
+                last
+            } else {
+                f64::INFINITY
+            })
+        })
+        .collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    }
+}
+
+/// Tuned Adam: (lr, finals) of the grid rate with the lowest mean final loss.
+fn tuned_adam(group: &TaskGroup) -> Res<(f64, Vec<f64>)> {
+    let grid = EvalConfig::default().adam_lrs;
+    let runs = grid
+        .iter()
+        .map(|&lr| Ok((lr, finals(group, &move || adam(lr))?)))
+        .collect::<Res<Vec<_>>>()?;
+    Ok(runs
+        .into_iter()
+        .min_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)))
+        .expect("non-empty grid"))
+}
+
+fn draws(a: &str, b: &str) -> Res<Vec<u64>> {
+    let (a, b): (u64, u64) = (a.parse()?, b.parse()?);
+    if b >= FIRST_UNTOUCHED_DRAW {
+        return Err(format!("draws from {FIRST_UNTOUCHED_DRAW} on are for reporting only").into());
+    }
+    Ok((a..=b).collect())
+}
+
+fn cells(draw_list: &[u64], specs: &[String]) -> Res<()> {
+    let nets = specs.iter().map(|s| load(s)).collect::<Res<Vec<_>>>()?;
+    let mut won = vec![0usize; nets.len()];
+    let mut worst = vec![(0.0f64, String::new()); nets.len()];
+    println!("draw group        adam-lr  weights  mean-ratio median-ratio wins");
+    for &d in draw_list {
+        for g in held_out_groups(d, INSTANCES)? {
+            let (lr, a) = tuned_adam(&g)?;
+            for (k, net) in nets.iter().enumerate() {
+                let l = finals(&g, &|| Ok(Box::new(learned(net))))?;
+                let (rm, rmed) = (mean(&l) / mean(&a), median(&l) / median(&a));
+                let wins = l.iter().zip(&a).filter(|(x, y)| x < y).count();
+                if rm < 1.0 && rmed < 1.0 {
+                    won[k] += 1;
+                }
+                if rm > worst[k].0 {
+                    worst[k] = (rm, format!("{} d{d}", g.name));
+                }
+                println!(
+                    "{d:>4} {:<12} {lr:>7.0e}  {k:>7}  {rm:>10.3} {rmed:>12.4} {wins:>2}/{INSTANCES}",
+                    g.name
+                );
+            }
+        }
+    }
+    let total = draw_list.len() * 4;
+    for (k, s) in specs.iter().enumerate() {
+        println!(
+            "weights {k} ({s}): cells {}/{total}, worst mean ratio {:.2} ({})",
+            won[k], worst[k].0, worst[k].1
+        );
+    }
+    Ok(())
+}
+
+/// Hidden units of the first layer with an exactly zero gradient on their weights and bias.
+fn dead_units(task: &dyn Task, params: &[Tensor<f64>]) -> Res<usize> {
+    let (_, grads) = task.loss_and_grad(params)?;
+    if grads.len() < 2 {
+        return Ok(0);
+    }
+    let (w, b) = (grads[0].as_slice(), grads[1].as_slice());
+    let fan_in = w.len() / b.len();
+    Ok((0..b.len())
+        .filter(|&j| b[j] == 0.0 && w[j * fan_in..(j + 1) * fan_in].iter().all(|v| *v == 0.0))
+        .count())
+}
+
+/// (final loss, dead units at the end, max first-layer update RMS over steps 1–10,
+/// step of the largest loss).
+fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<(f64, usize, f64, f64)> {
+    let mut params = task.init();
+    let (mut loss, mut early, mut peak) = (0.0, 0.0f64, 0.0f64);
+    for t in 0..=STEPS {
+        let (l, grads) = task.loss_and_grad(&params)?;
+        loss = l;
+        peak = peak.max(l);
+        if t == STEPS || !l.is_finite() {
+            break;
+        }
+        let before = params[0].clone();
+        opt.step_tensors(&mut params, &grads)?;
+        if t < 10 {
+            let d = params[0].as_slice().iter().zip(before.as_slice());
+            let ms = d.map(|(a, b)| (a - b).powi(2)).sum::<f64>() / before.len() as f64;
+            early = early.max(ms.sqrt());
+        }
+    }
+    Ok((loss, dead_units(task, &params)?, early, peak))
+}
+
+fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
+    let net = load(spec)?;
+    println!(
+        "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   peak l"
+    );
+    for &d in draw_list {
+        let groups = held_out_groups(d, INSTANCES)?;
+        let g = groups
+            .iter()
+            .find(|g| g.name == group_name)
+            .ok_or("no such group")?;
+        let (lr, _) = tuned_adam(g)?;
+        let rows = g
+            .instances
+            .par_iter()
+            .map(|t| {
+                let l = probe(t.as_ref(), &mut learned(&net))?;
+                let a = probe(t.as_ref(), adam(lr)?.as_mut())?;
+                let d0 = dead_units(t.as_ref(), &t.init())?;
+                Ok((t.name(), l, a, d0))
+            })
+            .collect::<Res<Vec<_>>>()?;
+        for (i, (name, l, a, d0)) in rows.iter().enumerate() {
+            println!(
+                "{d:>4} {i:>2}  {name:<38} {:>9.2e} {:>9.2e}({lr:.0e}) {:>8.2} {:>3}/{:>2}/{:>2}  {:>6.3}/{:>6.3} {:>8.2e}",
+                l.0,
+                a.0,
+                l.0 / a.0,
+                l.1,
+                a.1,
+                d0,
+                l.2,
+                a.2,
+                l.3
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Loss and per-tensor update RMS every few steps on one instance, learned vs Adam(lr).
+fn curve(group_name: &str, draw: u64, index: usize, spec: &str, lr: f64) -> Res<()> {
+    let net = load(spec)?;
+    let groups = held_out_groups(draw, INSTANCES)?;
+    let g = groups
+        .iter()
+        .find(|g| g.name == group_name)
+        .ok_or("no such group")?;
+    let task = g.instances[index].as_ref();
+    println!("{}", task.name());
+    let mut opts: Vec<Box<dyn Optimizer<f64>>> = vec![Box::new(learned(&net)), adam(lr)?];
+    let mut params = [task.init(), task.init()];
+    for t in 0..=STEPS {
+        let mut line = format!("{t:>3}");
+        for (p, opt) in params.iter_mut().zip(opts.iter_mut()) {
+            let (l, grads) = task.loss_and_grad(p)?;
+            let before = p.clone();
+            if t < STEPS {
+                opt.step_tensors(p, &grads)?;
+            }
+            let rms: Vec<String> = p
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| {
+                    let ms = a
+                        .as_slice()
+                        .iter()
+                        .zip(b.as_slice())
+                        .map(|(x, y)| (x - y).powi(2))
+                        .sum::<f64>();
+                    format!("{:.1e}", (ms / a.len() as f64).sqrt())
+                })
+                .collect();
+            let dead = if p.len() > 2 { dead_units(task, p)? } else { 0 };
+            line += &format!("  | {l:>9.3e} d{dead:>2} [{}]", rms.join(" "));
+        }
+        if t % 5 == 0 || !(10..=85).contains(&t) {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("cells") if args.len() >= 4 => cells(&draws(&args[1], &args[2])?, &args[3..]),
+        Some("tail") if args.len() == 5 => tail(&args[1], &draws(&args[2], &args[3])?, &args[4]),
+        Some("curve") if args.len() == 6 => curve(
+            &args[1],
+            args[2].parse()?,
+            args[3].parse()?,
+            &args[4],
+            args[5].parse()?,
+        ),
+        _ => {
+            Err("usage: dev_cells cells FIRST LAST WEIGHTS… | tail GROUP FIRST LAST WEIGHTS".into())
+        }
+    }
+}
