@@ -3,12 +3,18 @@
 the ratios (downhill / PyTorch, oriented so that > 1 means downhill is better).
 
 Usage: python3 tools/bench_compare.py [--bin target/release/downhill] [--markdown FILE]
-                                      [--torch-json FILE] [--downhill-json FILE]
+                                      [--torch-json FILE] [--downhill-json FILE] [--rounds N]
+
+With `--rounds N` both sides run N times, interleaved (the side that goes first alternates), and
+each cell is the median of its N values with the range beside it; the ratio is the ratio of the
+medians, and the per-round ratios are printed below the table. The host this was developed on
+switches between two speed modes on a scale of seconds to minutes, so one round can land each
+side in a different mode; several rounds show the spread instead of hiding it.
 
 PyTorch's peak RSS is measured in a separate process that trains only the MLP 784-512-256-10
 (the anchor reports none); downhill reports its own `peak_rss_mb` after the same workload.
 """
-import argparse, datetime, json, os, platform, subprocess, sys
+import argparse, datetime, json, os, platform, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR = os.environ.get("TORCH_ANCHOR", "/work/shared/anchors/torch_anchor.py")
@@ -87,15 +93,18 @@ def main():
     ap.add_argument("--markdown", help="also write the table to this markdown file")
     ap.add_argument("--torch-json", help="reuse saved anchor output instead of running it")
     ap.add_argument("--downhill-json", help="reuse saved `downhill bench --json` output")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run both sides this many times, interleaved, and report medians")
     a = ap.parse_args()
 
-    if a.downhill_json:
-        dh = json.load(open(a.downhill_json))
-    else:
-        dh = run_json([a.bin, "bench", "--json"])
-    if a.torch_json:
-        th = json.load(open(a.torch_json))
-    else:
+    def run_downhill():
+        if a.downhill_json:
+            return json.load(open(a.downhill_json))
+        return run_json([a.bin, "bench", "--json"])
+
+    def run_torch():
+        if a.torch_json:
+            return json.load(open(a.torch_json))
         th = run_json([sys.executable, ANCHOR, "--json"])
         th["peak_rss_mb"] = float(
             subprocess.run([sys.executable, "-c", TORCH_RSS], check=True, capture_output=True,
@@ -105,7 +114,28 @@ def main():
                                  capture_output=True, text=True).stdout.strip())
             for _ in range(3))
         th["mlp_tiny_steps_per_s_separate"] = tiny[1]
-    dh.setdefault("mlp_tiny_steps_per_s_separate", dh.get("mlp_tiny_steps_per_s"))
+        return th
+
+    dhs, ths = [], []
+    for r in range(max(1, a.rounds)):
+        if r % 2 == 0:
+            dhs.append(run_downhill()); ths.append(run_torch())
+        else:
+            ths.append(run_torch()); dhs.append(run_downhill())
+    for dh in dhs:
+        dh.setdefault("mlp_tiny_steps_per_s_separate", dh.get("mlp_tiny_steps_per_s"))
+    for th in ths:
+        if th.get("adam10m_fused_ms") is None:
+            th["adam10m_fused_ms"] = th.get("adam10m_foreach_ms")
+
+    def med(runs, key):
+        vals = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
+        return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
+
+    dh = {k: med(dhs, k)[0] for k, _, _ in ROWS}
+    th = {k: med(ths, k)[0] for k, _, _ in ROWS}
+    dh["threads"], th["threads"], th["torch"] = dhs[0].get("threads"), ths[0].get("threads"), ths[0].get("torch")
+    spread = {k: (med(dhs, k), med(ths, k)) for k, _, _ in ROWS}
 
     model, ncpu = machine()
     lines = [
@@ -127,16 +157,35 @@ def main():
         goal = GOALS.get(key)
         met = "" if goal is None or ratio is None else ("yes" if ratio >= goal else "no")
         fmt = lambda v: "n/a" if v is None else f"{v:,.1f}"
-        lines.append(f"| {label} | {fmt(d)} | {fmt(t)} | "
+        if len(dhs) > 1:
+            (_, dlo, dhi), (_, tlo, thi) = spread[key]
+            rng = lambda lo, hi: "" if lo is None else f" ({lo:,.1f}–{hi:,.1f})"
+            fmt_d = fmt(d) + rng(dlo, dhi)
+            fmt_t = fmt(t) + rng(tlo, thi)
+        else:
+            fmt_d, fmt_t = fmt(d), fmt(t)
+        lines.append(f"| {label} | {fmt_d} | {fmt_t} | "
                      f"{'n/a' if ratio is None else f'{ratio:.2f}x'} | "
                      f"{'' if goal is None else f'≥ {goal}x'} | {met} |")
+    if len(dhs) > 1:
+        lines.append("")
+        lines.append(f"Medians of {len(dhs)} interleaved rounds (range in parentheses). "
+                     "Per-round ratios:")
+        for key, label, higher in ROWS:
+            rs = []
+            for d_run, t_run in zip(dhs, ths):
+                d, t = d_run.get(key), t_run.get(key)
+                if d and t:
+                    rs.append(f"{(d / t if higher else t / d):.2f}x")
+            if rs:
+                lines.append(f"- {label}: {', '.join(rs)}")
     table = "\n".join(lines)
     print(table)
     if a.markdown:
         with open(a.markdown, "a") as f:
             f.write(table + "\n\n")
-    print("\nraw downhill:", json.dumps(dh), file=sys.stderr)
-    print("raw torch:", json.dumps(th), file=sys.stderr)
+    print("\nraw downhill:", json.dumps(dhs), file=sys.stderr)
+    print("raw torch:", json.dumps(ths), file=sys.stderr)
 
 
 if __name__ == "__main__":
