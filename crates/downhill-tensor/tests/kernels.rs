@@ -278,10 +278,20 @@ fn activations_into_match_the_allocating_versions_bitwise() {
         assert_eq!(bits(&out), bits(&x.tanh()));
         let (mut out, mut d) = (stale(), stale());
         x.tanh_with_grad_into(&mut out, &mut d).unwrap();
-        let (mut y, mut dy) = (x.clone(), stale());
-        y.tanh_inplace_with_grad(&mut dy).unwrap();
-        assert_eq!((bits(&out), bits(&d)), (bits(&y), bits(&dy)));
         assert_eq!(bits(&out), bits(&x.tanh()));
+        // The derivative from the shared exponential: the separate kernel's value to the last
+        // few bits (bitwise in f64, where both are the scalar `tanh_grad`).
+        for (&got, &want) in d.as_slice().iter().zip(x.tanh_grad().as_slice()) {
+            let (got, want) = (got.as_f64(), want.as_f64());
+            if std::mem::size_of::<E>() == 8 {
+                assert_eq!(got.to_bits(), want.to_bits());
+            } else {
+                assert!(
+                    (got - want).abs() <= 8.0 * f64::from(f32::EPSILON) * want,
+                    "{got} {want}"
+                );
+            }
+        }
         let mut out = stale();
         x.sigmoid_into(&mut out).unwrap();
         assert_eq!(bits(&out), bits(&x.sigmoid()));

@@ -105,40 +105,10 @@ impl<E: Element> Tensor<E> {
         }
     }
 
-    /// In place `self ← tanh(self)`, writing the derivative at the old values into `grad`
-    /// (`grad ← 1 − tanh²(x)`, computed as [`tanh_grad`] does: exact in the tails) in the same
-    /// pass; what a tanh layer keeps for its backward pass.
-    ///
-    /// # Errors
-    /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when the shapes differ.
-    pub fn tanh_inplace_with_grad(&mut self, grad: &mut Self) -> crate::Result<()> {
-        if self.shape() != grad.shape() {
-            return Err(crate::TensorError::mismatch(
-                "tanh_inplace_with_grad",
-                self.shape(),
-                grad.shape(),
-                "the values and the derivative buffer must have the same shape",
-            ));
-        }
-        match (
-            fast_f32::slice_f32_mut(self.as_mut_slice()),
-            fast_f32::slice_f32_mut(grad.as_mut_slice()),
-        ) {
-            (Some(xs), Some(ds)) => fast_f32::tanh_and_grad_slice(xs, ds),
-            _ => {
-                let ds = grad.as_mut_slice();
-                for (x, d) in self.as_mut_slice().iter_mut().zip(ds) {
-                    *d = tanh_grad(*x);
-                    *x = tanh(*x);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `out ← tanh(self)` and `grad ← tanh'(self)` in one pass, without touching `self`:
-    /// [`Tensor::tanh_inplace_with_grad`] into other buffers (bitwise the same values), so
-    /// that a tanh layer reads its input once and writes its output once.
+    /// `out ← tanh(self)` and `grad ← tanh'(self)` in one pass, without touching `self`: what a
+    /// tanh layer keeps for its backward pass, reading its input once and writing its output
+    /// once. `out` is bitwise [`Tensor::tanh`]; `grad` is `1 − tanh²(x)` computed as
+    /// [`tanh_grad`] does (exact in the tails), from the same exponential.
     ///
     /// # Errors
     /// [`TensorError::ShapeMismatch`](crate::TensorError::ShapeMismatch) when `out` or `grad`

@@ -202,21 +202,6 @@ pub(crate) fn mul_tanh_grad_slice(g: &mut [f32], x: &[f32]) {
     g.iter_mut().zip(x).for_each(|(g, &x)| *g *= tanh_grad(x));
 }
 
-/// `x ← tanh(x)` and `d ← tanh'(x)` elementwise in one pass (`d` as long as `x`): the forward
-/// pass of a tanh layer that keeps its derivative for backward. Within a few ulp of the exact
-/// values, like [`tanh_slice`] and [`mul_tanh_grad_slice`] (one shared division, so the last
-/// bit may differ from theirs).
-pub(crate) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2_fma() {
-        // SAFETY: the CPU has AVX2 (checked above).
-        return unsafe { avx2::tanh_and_grad_slice(xs, ds) };
-    }
-    xs.iter_mut().zip(ds).for_each(|(x, d)| {
-        (*x, *d) = tanh_and_grad_k::<false>(*x);
-    });
-}
-
 /// `y ← tanh(x)` elementwise (`x` and `y` of equal length): [`tanh_slice`] out of place.
 pub(crate) fn tanh_into_slice(xs: &[f32], ys: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
@@ -227,8 +212,10 @@ pub(crate) fn tanh_into_slice(xs: &[f32], ys: &mut [f32]) {
     ys.iter_mut().zip(xs).for_each(|(y, &x)| *y = tanh(x));
 }
 
-/// `y ← tanh(x)` and `d ← tanh'(x)` elementwise in one pass (all three of equal length):
-/// [`tanh_and_grad_slice`] out of place, bitwise the same values.
+/// `y ← tanh(x)` and `d ← tanh'(x)` elementwise in one pass (all three of equal length): the
+/// forward pass of a tanh layer that keeps its derivative for backward. Within a few ulp of the
+/// exact values, like [`tanh_slice`] and [`mul_tanh_grad_slice`] (`y` bitwise [`tanh_slice`]'s;
+/// one shared division, so the last bit of `d` may differ from [`mul_tanh_grad_slice`]'s).
 pub(crate) fn tanh_and_grad_into_slice(xs: &[f32], ys: &mut [f32], ds: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
@@ -255,13 +242,6 @@ mod avx2 {
         for ((y, d), &x) in ys.iter_mut().zip(ds).zip(xs) {
             (*y, *d) = super::tanh_and_grad_k::<true>(x);
         }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn tanh_and_grad_slice(xs: &mut [f32], ds: &mut [f32]) {
-        xs.iter_mut().zip(ds).for_each(|(x, d)| {
-            (*x, *d) = super::tanh_and_grad_k::<true>(*x);
-        });
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -341,8 +321,8 @@ mod tests {
         let mut g = vec![1f32; xs.len()];
         mul_tanh_grad_slice(&mut g, &xs);
         // The fused pass, checked against the same bounds below.
-        let (mut t2, mut g2) = (xs.clone(), vec![f32::NAN; xs.len()]);
-        tanh_and_grad_slice(&mut t2, &mut g2);
+        let (mut t2, mut g2) = (vec![f32::NAN; xs.len()], vec![f32::NAN; xs.len()]);
+        tanh_and_grad_into_slice(&xs, &mut t2, &mut g2);
         // Bitwise the same tanh with and without the derivative.
         assert!(t.iter().zip(&t2).all(|(a, b)| a.to_bits() == b.to_bits()));
         let fused = xs.iter().zip(&t2).zip(&g2);
