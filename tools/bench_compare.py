@@ -148,8 +148,6 @@ def main():
     ]
     for key, label, higher in ROWS:
         d, t = dh.get(key), th.get(key)
-        if key == "adam10m_fused_ms" and t is None:
-            t = th.get("adam10m_foreach_ms")
         if d is None or t is None or d == 0 or t == 0:
             ratio = None
         else:
