@@ -100,10 +100,14 @@ fn timeit<T>(warm: usize, reps: usize, min_time: f64, mut f: impl FnMut() -> T) 
 }
 
 fn randn(rng: &mut DefaultRng, shape: &[usize]) -> Tensor<f32> {
-    let n = shape.iter().product();
+    // Filled in place so that large inputs live on the library's own allocation (huge pages
+    // for ≥ 4 MiB, as a gradient from the tape would), not on a collected `Vec`.
     let normal = rand_distr_normal();
-    let data = (0..n).map(|_| normal(rng)).collect();
-    Tensor::from_vec(shape, data).expect("length matches the shape")
+    let mut t = Tensor::zeros(shape);
+    for v in t.as_mut_slice() {
+        *v = normal(rng);
+    }
+    t
 }
 
 /// A standard normal sampler (Box–Muller), enough for benchmark inputs.

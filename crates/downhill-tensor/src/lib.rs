@@ -41,13 +41,24 @@
 //! - softmax, log-softmax and the fused softmax-cross-entropy kernel;
 //! - in-place variants of the hot operations (`*_inplace`, `*_assign`, [`Tensor::scaled_add`]).
 //!
+//! Memory: on Linux, [`Tensor::zeros`] and [`Tensor::full`] advise buffers of at least
+//! [`HUGE_PAGE_MIN_BYTES`] (4 MiB) onto transparent huge pages (`madvise(MADV_HUGEPAGE)` on the
+//! buffer's 2 MiB-aligned interior, before its pages are first touched). Streaming kernels over
+//! tens of megabytes, such as an optimizer step over millions of parameters, otherwise pay a
+//! page-table walk every 4 KiB of each stream: an Adam step over 10M f32 parameters measured
+//! about 20% faster with the advice on this project's benchmark machine. The advice changes no
+//! value; the kernel may ignore it. `DOWNHILL_NO_HUGEPAGES` (any value) turns it off. PyTorch has
+//! the same mechanism behind its opt-in `THP_MEM_ALLOC_ENABLE=1`.
+//!
 //! The weight layout convention of downhill is PyTorch's: a linear layer's weight is `[out, in]`.
 
+mod alloc;
 mod element;
 mod error;
 mod ops;
 mod tensor;
 
+pub use alloc::HUGE_PAGE_MIN_BYTES;
 pub use element::Element;
 pub use error::{Result, TensorError};
 pub use ndarray;

@@ -32,10 +32,17 @@ impl<E: Element> std::fmt::Debug for Tensor<E> {
 
 impl<E: Element> Tensor<E> {
     /// A tensor of the given shape filled with zeros.
+    ///
+    /// Buffers of at least [`HUGE_PAGE_MIN_BYTES`](crate::HUGE_PAGE_MIN_BYTES) are advised onto
+    /// transparent huge pages on Linux before their first touch (see the crate docs).
     pub fn zeros(shape: &[usize]) -> Self {
-        Self {
-            data: ArrayD::zeros(IxDyn(shape)),
+        // `vec![0; n]` behind `ArrayD::zeros` is a zeroed allocation: large ones are fresh
+        // untouched pages, so the advice takes effect when they first fault in.
+        let data = ArrayD::zeros(IxDyn(shape));
+        if let Some(s) = data.as_slice_memory_order() {
+            crate::alloc::advise_huge_pages(s);
         }
+        Self { data }
     }
 
     /// A tensor of the given shape filled with ones.
@@ -44,10 +51,20 @@ impl<E: Element> Tensor<E> {
     }
 
     /// A tensor of the given shape filled with `value`.
+    ///
+    /// Large buffers get the same huge-page advice as [`Tensor::zeros`].
     pub fn full(shape: &[usize], value: E) -> Self {
-        Self {
-            data: ArrayD::from_elem(IxDyn(shape), value),
+        let n: usize = shape.iter().product();
+        if n.saturating_mul(std::mem::size_of::<E>()) < crate::HUGE_PAGE_MIN_BYTES {
+            return Self {
+                data: ArrayD::from_elem(IxDyn(shape), value),
+            };
         }
+        let mut t = Self::zeros(shape);
+        if value != E::zero() || value.is_sign_negative() {
+            t.fill(value);
+        }
+        t
     }
 
     /// A 0-dimensional tensor holding one value.
