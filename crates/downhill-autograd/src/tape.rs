@@ -102,8 +102,10 @@ impl<E: Element> Tape<E> {
             if let Some(v) = node.value {
                 self.pool.put(v);
             }
-            if let Op::ScaleBySaved(_, d) = node.op {
-                self.pool.put(d);
+            match node.op {
+                Op::ScaleBySaved(_, d) => self.pool.put(d),
+                Op::CrossEntropy(saved) => self.pool.put(saved.into_probs()),
+                _ => {}
             }
         }
         for g in self.grads.drain(..).flatten() {

@@ -544,3 +544,151 @@ fn sum_rows_into_adds_in_row_order() {
     assert_eq!(wrong.as_slice(), &[9., 9., 9.]);
     assert!(t(&[2], &[1., 2.]).sum_rows_into(&mut o).is_err());
 }
+
+/// The allocation-free cross-entropy returns the sum of the per-sample losses and the same
+/// probabilities as the allocating one (f64: bitwise; f32 through the vectorized exp: against
+/// f64 within a few ε), overwrites a stale buffer entirely, and stays finite at logits of ±1000
+/// and with −∞ logits.
+#[test]
+fn softmax_cross_entropy_into_matches_the_allocating_kernel() {
+    let z = t(
+        &[4, 3],
+        &[
+            0.5,
+            -1.0,
+            2.0,
+            1000.0,
+            -1000.0,
+            0.0,
+            f64::NEG_INFINITY,
+            3.0,
+            3.0,
+            -0.25,
+            -0.25,
+            -0.25,
+        ],
+    );
+    let labels = [2, 1, 1, 0];
+    let (losses, probs) = z.softmax_cross_entropy(&labels).unwrap();
+    let mut buf = Tensor::full(&[4, 3], f64::NAN);
+    let total = z.softmax_cross_entropy_into(&labels, &mut buf).unwrap();
+    assert_eq!(buf, probs);
+    assert!((total - losses.iter().sum::<f64>()).abs() <= 1e-12 * total.abs());
+    assert!(total > 2000.0 && total.is_finite());
+    // Label 0 of row 2 has probability 0: the loss is +∞, not NaN.
+    let inf = z
+        .softmax_cross_entropy_into(&[2, 1, 0, 1], &mut buf)
+        .unwrap();
+    assert_eq!(inf, f64::INFINITY);
+
+    let z32 =
+        Tensor::<f32>::from_vec(&[4, 3], z.as_slice().iter().map(|&v| v as f32).collect()).unwrap();
+    let labels = [2, 0, 1, 1];
+    let (l64, p64) = z.softmax_cross_entropy(&labels).unwrap();
+    let mut p32 = Tensor::<f32>::full(&[4, 3], 7.0);
+    let total32 = z32.softmax_cross_entropy_into(&labels, &mut p32).unwrap();
+    let want: f64 = l64.iter().sum();
+    assert!((f64::from(total32) - want).abs() <= 8.0 * f64::from(f32::EPSILON) * want.abs());
+    for (&a, &b) in p32.as_slice().iter().zip(p64.as_slice()) {
+        assert!(
+            (f64::from(a) - b).abs() <= 4.0 * f64::from(f32::EPSILON),
+            "{a} vs {b}"
+        );
+    }
+    let (l32, q32) = z32.softmax_cross_entropy(&labels).unwrap();
+    assert_eq!(q32, p32);
+    assert_eq!(l32.iter().sum::<f32>(), total32);
+}
+
+#[test]
+fn softmax_cross_entropy_into_rejects_a_wrong_buffer_and_writes_nothing() {
+    let z = t(&[2, 3], &[1., 2., 3., 4., 5., 6.]);
+    let mut buf = Tensor::full(&[3, 2], 9.0);
+    let e = z.softmax_cross_entropy_into(&[0, 1], &mut buf).unwrap_err();
+    assert!(e.to_string().contains("softmax_cross_entropy_into"), "{e}");
+    assert!(e.to_string().contains("[3, 2]"), "{e}");
+    assert!(buf.as_slice().iter().all(|&v| v == 9.0));
+    let mut buf = Tensor::full(&[2, 3], 9.0);
+    let e = z.softmax_cross_entropy_into(&[0, 3], &mut buf).unwrap_err();
+    assert!(e.to_string().contains("softmax_cross_entropy"), "{e}");
+    assert!(buf.as_slice().iter().all(|&v| v == 9.0));
+}
+
+/// `linear_into` against `x·Wᵀ + b` from the separate kernels: f64 (the prefill-and-accumulate
+/// path), f32 small (bias in the accumulators) and f32 large (matrixmultiply), with and without
+/// a bias, into a buffer of stale values.
+#[test]
+fn linear_into_matches_matmul_plus_bias() {
+    fn vals(len: usize, seed: u64) -> Vec<f64> {
+        (0..len)
+            .map(|i| (((i as u64 + 1) * (seed * 2 + 7919)) % 1000) as f64 / 250.0 - 2.0)
+            .collect()
+    }
+    for &(n, din, dout) in &[
+        (32, 2, 32),
+        (32, 32, 2),
+        (5, 7, 3),
+        (3, 9, 17),
+        (100, 80, 70),
+    ] {
+        let x = t(&[n, din], &vals(n * din, 1));
+        let w = t(&[dout, din], &vals(dout * din, 2));
+        let b = t(&[dout], &vals(dout, 3));
+        let want = x.matmul_t(Transpose::No, &w, Transpose::Yes).unwrap();
+        let want_b = want.add(&b).unwrap();
+        let mut y = Tensor::full(&[n, dout], f64::NAN);
+        y.linear_into(&x, &w, Some(&b)).unwrap();
+        assert!(
+            y.max_abs_diff(&want_b).unwrap() <= 1e-12,
+            "f64 {n}x{din}x{dout}"
+        );
+        y.linear_into(&x, &w, None).unwrap();
+        assert!(y.max_abs_diff(&want).unwrap() <= 1e-12);
+
+        let f = |t: &Tensor<f64>| {
+            Tensor::<f32>::from_vec(t.shape(), t.as_slice().iter().map(|&v| v as f32).collect())
+                .unwrap()
+        };
+        let (x, w, b) = (f(&x), f(&w), f(&b));
+        let mut y = Tensor::<f32>::full(&[n, dout], f32::NAN);
+        y.linear_into(&x, &w, Some(&b)).unwrap();
+        let tol = 1e-5 * din as f32;
+        assert!(
+            y.max_abs_diff(&f(&want_b)).unwrap() <= tol,
+            "f32 {n}x{din}x{dout}"
+        );
+        y.linear_into(&x, &w, None).unwrap();
+        assert!(y.max_abs_diff(&f(&want)).unwrap() <= tol);
+    }
+}
+
+#[test]
+fn linear_into_rejects_bad_shapes_and_writes_nothing() {
+    let x = t(&[4, 3], &[1.0; 12]);
+    let w = t(&[2, 3], &[1.0; 6]);
+    type Case<'a> = (
+        Tensor<f64>,
+        Tensor<f64>,
+        Option<Tensor<f64>>,
+        &'a [usize],
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (x.clone(), t(&[2, 4], &[1.0; 8]), None, &[4, 2], "[2, 4]"),
+        (
+            x.clone(),
+            w.clone(),
+            Some(t(&[3], &[0.0; 3])),
+            &[4, 2],
+            "[3]",
+        ),
+        (x.clone(), w.clone(), None, &[2, 4], "[2, 4]"),
+        (t(&[12], &[1.0; 12]), w.clone(), None, &[4, 2], "[12]"),
+    ];
+    for (x, w, b, out, needle) in cases {
+        let mut y = Tensor::full(out, 5.0);
+        let e = y.linear_into(&x, &w, b.as_ref()).unwrap_err().to_string();
+        assert!(e.contains("linear") && e.contains(needle), "{e}");
+        assert!(y.as_slice().iter().all(|&v| v == 5.0));
+    }
+}

@@ -12,6 +12,7 @@
 use downhill_tensor::{Element, Tensor, TensorError};
 
 use crate::op::{Ctx, Op, Reduction};
+use crate::tape::node_value;
 use crate::{Result, Tape, Var};
 
 pub(crate) struct CrossEntropySaved<E: Element> {
@@ -20,6 +21,13 @@ pub(crate) struct CrossEntropySaved<E: Element> {
     probs: Tensor<E>,
     reduction: Reduction,
     smoothing: E,
+}
+
+impl<E: Element> CrossEntropySaved<E> {
+    /// The probabilities buffer, for reuse once the tape is cleared.
+    pub(crate) fn into_probs(self) -> Tensor<E> {
+        self.probs
+    }
 }
 
 impl<E: Element> Tape<E> {
@@ -59,19 +67,30 @@ impl<E: Element> Tape<E> {
             }
             .into());
         }
-        let z = self.val(i);
-        let (nll, probs) = z.softmax_cross_entropy(labels)?;
-        let c = z.shape()[1];
-        let per_sample = nll.iter().enumerate().map(|(n, &l)| {
-            if smoothing == E::zero() {
-                return l;
+        // Probabilities and the loss scalar in recycled buffers (every element overwritten).
+        let z = node_value(&self.nodes, &self.params, i);
+        let mut probs = self.pool.take(z.shape());
+        let nll = match z.softmax_cross_entropy_into(labels, &mut probs) {
+            Ok(total) => total,
+            Err(e) => {
+                self.pool.put(probs);
+                return Err(e.into());
             }
-            let row = &z.as_slice()[n * c..(n + 1) * c];
-            let mean_z = row.iter().copied().sum::<E>() / E::of_usize(c);
-            // mean_j(−log p_j) = logsumexp(z) − mean_j z_j, with logsumexp = ℓ + z_y.
-            (E::one() - smoothing) * l + smoothing * (l + row[labels[n]] - mean_z)
-        });
-        let total: E = per_sample.sum();
+        };
+        let c = z.shape()[1];
+        // Σ_n [(1 − ε)ℓ_n + ε·mean_j(−log p_{n,j})] = Σ_n ℓ_n + ε·Σ_n (z_{n,y_n} − mean_j z_{n,j}),
+        // since mean_j(−log p_j) = logsumexp(z) − mean_j z_j and logsumexp(z) = ℓ + z_y.
+        let total = if smoothing == E::zero() {
+            nll
+        } else {
+            let spread = z
+                .as_slice()
+                .chunks_exact(c)
+                .zip(labels)
+                .map(|(row, &y)| row[y] - row.iter().copied().sum::<E>() / E::of_usize(c))
+                .sum::<E>();
+            nll + smoothing * spread
+        };
         let loss = match reduction {
             Reduction::Mean => total / E::of_usize(labels.len().max(1)),
             Reduction::Sum => total,
@@ -83,7 +102,9 @@ impl<E: Element> Tape<E> {
             reduction,
             smoothing,
         };
-        Ok(self.push_op(Tensor::scalar(loss), Op::CrossEntropy(saved), &[i]))
+        let mut out = self.pool.take(&[]);
+        out.as_mut_slice()[0] = loss;
+        Ok(self.push_op(out, Op::CrossEntropy(saved), &[i]))
     }
 
     /// Mean (or summed) squared error between two values of the same shape.
@@ -137,10 +158,14 @@ pub(crate) fn cross_entropy_backward<E: Element>(
     }
     let uniform = s.smoothing / E::of_usize(c);
     let hit = E::one() - s.smoothing;
-    let mut gx = s.probs.clone();
-    for (row, &y) in gx.as_mut_slice().chunks_exact_mut(c).zip(&s.labels) {
-        row[y] = row[y] - hit;
-        row.iter_mut().for_each(|v| *v = (*v - uniform) * scale);
+    // ∂z = (p − (1 − ε)·onehot(y) − ε/C)·scale, written in one pass into a recycled buffer.
+    let mut gx = ctx.pool.take(s.probs.shape());
+    let rows = gx.as_mut_slice().chunks_exact_mut(c);
+    for ((row, p), &y) in rows.zip(s.probs.as_slice().chunks_exact(c)).zip(&s.labels) {
+        row.iter_mut()
+            .zip(p)
+            .for_each(|(o, &p)| *o = (p - uniform) * scale);
+        row[y] = ((p[y] - hit) - uniform) * scale;
     }
     ctx.acc(s.logits, gx)
 }

@@ -66,26 +66,17 @@ impl<E: Element> Tape<E> {
                 .into());
             }
         }
-        // The output buffer is recycled (stale values): filled with the bias rows and then
-        // accumulated into (β = 1), or overwritten (β = 0) without a bias.
+        // The output buffer is recycled (stale values): `linear_into` overwrites all of it.
         let mut y = self.pool.take(&[n, out]);
         let (xv, wv) = (
             node_value(&self.nodes, &self.params, xi),
             node_value(&self.nodes, &self.params, wi),
         );
-        let beta = match bi {
-            Some(bi) => {
-                let bias = node_value(&self.nodes, &self.params, bi).as_slice();
-                if out > 0 {
-                    for row in y.as_mut_slice().chunks_exact_mut(out) {
-                        row.copy_from_slice(bias);
-                    }
-                }
-                E::one()
-            }
-            None => E::zero(),
-        };
-        y.gemm(E::one(), xv, No, wv, Yes, beta)?;
+        let bias = bi.map(|bi| node_value(&self.nodes, &self.params, bi));
+        if let Err(e) = y.linear_into(xv, wv, bias) {
+            self.pool.put(y);
+            return Err(e.into());
+        }
         let parents = [xi, wi, bi.unwrap_or(xi)];
         Ok(self.push_op(
             y,

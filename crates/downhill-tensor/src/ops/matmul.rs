@@ -159,6 +159,72 @@ impl<E: Element> Tensor<E> {
         general_mat_mul(alpha, &av, &bv, beta, &mut c);
         Ok(())
     }
+
+    /// A linear layer's forward product into `self` (`[N, out]`, every element overwritten, so
+    /// a recycled buffer will do): `self ← x·Wᵀ + 1·bᵀ` for `x` `[N, in]`, `W` `[out, in]`
+    /// (PyTorch's layout) and an optional bias `b` `[out]`.
+    ///
+    /// ```text
+    /// y[n, o] = b[o] + Σ_i x[n, i]·W[o, i]
+    /// ```
+    ///
+    /// Small f32 products start their register accumulators from the bias (no separate pass
+    /// over `y`); the others fill `y` with bias rows and accumulate the product into it
+    /// (`β = 1`, as PyTorch's `addmm`). The two differ in rounding only.
+    ///
+    /// # Errors
+    /// [`TensorError::InvalidShape`] / [`TensorError::ShapeMismatch`] when `x` or `W` is not
+    /// 2-D, their `in` differ, the bias is not `[out]` or `self` is not `[N, out]`; nothing is
+    /// written then.
+    pub fn linear_into(&mut self, x: &Self, w: &Self, bias: Option<&Self>) -> Result<()> {
+        let ((n, k1), (k2, out)) = (
+            matrix_dims(x, "linear", Transpose::No)?,
+            matrix_dims(w, "linear", Transpose::Yes)?,
+        );
+        if k1 != k2 {
+            return Err(TensorError::mismatch(
+                "linear",
+                x.shape(),
+                w.shape(),
+                "expected an input [N, in] and a weight [out, in]",
+            ));
+        }
+        if let Some(b) = bias
+            && b.shape() != [out]
+        {
+            return Err(TensorError::mismatch(
+                "linear",
+                w.shape(),
+                b.shape(),
+                "the bias must have shape [out] for a weight of shape [out, in]",
+            ));
+        }
+        if self.shape() != [n, out] {
+            return Err(TensorError::mismatch(
+                "linear",
+                self.shape(),
+                &[n, out],
+                "the output must have shape [N, out]",
+            ));
+        }
+        let (one, zero) = (E::one(), E::zero());
+        let (no, yes) = (Transpose::No, Transpose::Yes);
+        if small_f32_bias((n, out, k1), one, x, no, w, yes, zero, self, bias) {
+            return Ok(());
+        }
+        let beta = match bias {
+            Some(b) => {
+                if out > 0 {
+                    for row in self.as_mut_slice().chunks_exact_mut(out) {
+                        row.copy_from_slice(b.as_slice());
+                    }
+                }
+                one
+            }
+            None => zero,
+        };
+        self.gemm(one, x, no, w, yes, beta)
+    }
 }
 
 /// The small-product f32 kernels of [`small_gemm`](super::small_gemm), when `E` is `f32` and
@@ -174,6 +240,22 @@ fn small_f32<E: Element>(
     beta: E,
     c: &mut Tensor<E>,
 ) -> bool {
+    small_f32_bias(dims, alpha, a, ta, b, tb, beta, c, None)
+}
+
+/// [`small_f32`] with an optional bias row (`α = 1`, `β = 0`; see `small_gemm::try_sgemm`).
+#[allow(clippy::too_many_arguments)]
+fn small_f32_bias<E: Element>(
+    dims: (usize, usize, usize),
+    alpha: E,
+    a: &Tensor<E>,
+    ta: Transpose,
+    b: &Tensor<E>,
+    tb: Transpose,
+    beta: E,
+    c: &mut Tensor<E>,
+    bias: Option<&Tensor<E>>,
+) -> bool {
     let (Some(alpha), Some(beta)) = (fast_f32::to_f32(alpha), fast_f32::to_f32(beta)) else {
         return false;
     };
@@ -181,9 +263,16 @@ fn small_f32<E: Element>(
         fast_f32::slice_f32(a.as_slice()),
         fast_f32::slice_f32(b.as_slice()),
     );
+    let bias = match bias.map(|t| fast_f32::slice_f32(t.as_slice())) {
+        None => None,
+        Some(Some(s)) => Some(s),
+        Some(None) => return false,
+    };
     let c = fast_f32::slice_f32_mut(c.as_mut_slice());
     match (a, b, c) {
-        (Some(a), Some(b), Some(c)) => small_gemm::try_sgemm(dims, alpha, a, ta, b, tb, beta, c),
+        (Some(a), Some(b), Some(c)) => {
+            small_gemm::try_sgemm(dims, alpha, a, ta, b, tb, beta, c, bias)
+        }
         _ => false,
     }
 }

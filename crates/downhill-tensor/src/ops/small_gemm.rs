@@ -39,6 +39,10 @@ pub(crate) const MAX_MACS: usize = 64 * 64 * 64;
 /// Computes `c ← α·op(a)·op(b) + β·c` for row-major `a` (`[m, k]`, or `[k, m]` when `ta` is
 /// `Yes`), `b` (`[k, n]`, or `[n, k]`) and `c` (`[m, n]`) when the product is small and the CPU
 /// has AVX2 and FMA; returns `false` (having done nothing) otherwise.
+///
+/// With `bias` (`n` values, only with `α = 1` and `β = 0`) it computes the linear layer
+/// `c[i, j] ← bias[j] + Σ_p op(a)[i, p]·op(b)[p, j]`: the accumulators start from the bias
+/// instead of zero, so the bias costs no extra pass over `c`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn try_sgemm(
     (m, n, k): (usize, usize, usize),
@@ -49,21 +53,23 @@ pub(crate) fn try_sgemm(
     tb: Transpose,
     beta: f32,
     c: &mut [f32],
+    bias: Option<&[f32]>,
 ) -> bool {
     if m == 0 || n == 0 || k == 0 || m.saturating_mul(n).saturating_mul(k) > MAX_MACS {
         return false;
     }
     assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
+    assert!(bias.is_none_or(|b| b.len() == n && alpha == 1.0 && beta == 0.0));
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU has AVX2 and FMA (checked above); lengths asserted above.
-            unsafe { x86::sgemm((m, n, k), alpha, a, ta, b, tb, beta, c) };
+            unsafe { x86::sgemm((m, n, k), alpha, a, ta, b, tb, beta, c, bias) };
             return true;
         }
     }
-    let _ = (alpha, ta, tb, beta, c);
+    let _ = (alpha, ta, tb, beta, c, bias);
     false
 }
 
@@ -136,6 +142,17 @@ mod x86 {
         ps: usize,
     }
 
+    /// Where a linear layer's bias enters the output `D` (the accumulators start from it).
+    #[derive(Clone, Copy)]
+    enum Bias<'a> {
+        /// No bias: accumulators start at zero.
+        Zero,
+        /// `D[r, c]` starts from `b[c]` (`D = C`).
+        Cols(&'a [f32]),
+        /// `D[r, c]` starts from `b[r]` (`D = Cᵀ`).
+        Rows(&'a [f32]),
+    }
+
     /// The output of the row kernel: `D[r, c] = data[r·rs + c·cs]`.
     struct Out<'a> {
         data: &'a mut [f32],
@@ -143,9 +160,20 @@ mod x86 {
         cs: usize,
         alpha: f32,
         beta: f32,
+        bias: Bias<'a>,
     }
 
     impl Out<'_> {
+        /// The sum `v` for `D[r, c]` plus its bias (`v` itself without one).
+        #[inline(always)]
+        fn biased(&self, r: usize, c: usize, v: f32) -> f32 {
+            match self.bias {
+                Bias::Zero => v,
+                Bias::Cols(b) => v + b[c],
+                Bias::Rows(b) => v + b[r],
+            }
+        }
+
         /// Writes `α·acc + β·D` to `D[r, c..c+8]`.
         #[inline]
         #[target_feature(enable = "avx2,fma")]
@@ -160,6 +188,13 @@ mod x86 {
                     } else {
                         _mm256_mul_ps(_mm256_set1_ps(self.alpha), acc)
                     };
+                    match self.bias {
+                        Bias::Zero => {}
+                        Bias::Cols(b) => {
+                            v = _mm256_add_ps(v, _mm256_loadu_ps(b[c..c + 8].as_ptr()))
+                        }
+                        Bias::Rows(b) => v = _mm256_add_ps(v, _mm256_set1_ps(b[r])),
+                    }
                     if self.beta != 0.0 {
                         v = _mm256_fmadd_ps(_mm256_set1_ps(self.beta), _mm256_loadu_ps(p), v);
                     }
@@ -170,6 +205,7 @@ mod x86 {
                 // SAFETY: `lanes` holds 8 floats.
                 unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc) };
                 for (q, &v) in lanes.iter().enumerate() {
+                    let v = self.biased(r, c + q, v);
                     self.put(base + q * self.cs, v);
                 }
             }
@@ -255,7 +291,8 @@ mod x86 {
                 for p in 0..k {
                     s = l.data[rr * l.rs + p * l.ps].mul_add(rm[p * cols + cc], s);
                 }
-                out.put(rr * out.rs + cc * out.cs, s);
+                let v = out.biased(rr, cc, s);
+                out.put(rr * out.rs + cc * out.cs, v);
             }
         }
     }
@@ -308,16 +345,22 @@ mod x86 {
         if out.cs == 1 && out.alpha == 1.0 && (out.beta == 0.0 || out.beta == 1.0) {
             // The common cases (a product, or a product accumulated into D) with contiguous
             // rows, decided once per block: `D + acc` is what `fma(1, D, acc)` rounds to.
+            // A bias (only with β = 0) is added the same way: `acc + b`, what the old
+            // prefill-then-accumulate computed, bitwise.
             let (d, rs, accumulate) = (out.data.as_mut_ptr(), out.rs, out.beta == 1.0);
             for (i, acc) in acc.iter().enumerate() {
                 for (v, &acc) in acc.iter().enumerate() {
-                    // SAFETY: row r + i, columns c + 8v.. c + 8v + 8 of D are in bounds.
+                    // SAFETY: row r + i, columns c + 8v.. c + 8v + 8 of D (and of a column
+                    // bias, which has D's columns) are in bounds.
                     unsafe {
                         let q = d.add((r + i) * rs + c + 8 * v);
-                        let x = if accumulate {
-                            _mm256_add_ps(_mm256_loadu_ps(q), acc)
-                        } else {
-                            acc
+                        let x = match out.bias {
+                            _ if accumulate => _mm256_add_ps(_mm256_loadu_ps(q), acc),
+                            Bias::Zero => acc,
+                            Bias::Cols(b) => {
+                                _mm256_add_ps(acc, _mm256_loadu_ps(b[c + 8 * v..].as_ptr()))
+                            }
+                            Bias::Rows(b) => _mm256_add_ps(acc, _mm256_set1_ps(b[r + i])),
                         };
                         _mm256_storeu_ps(q, x);
                     }
@@ -363,7 +406,8 @@ mod x86 {
                 for q in p..k {
                     s = ar[q].mul_add(br[q], s);
                 }
-                out.put(i * n + j, s);
+                let v = out.biased(i, j, s);
+                out.put(i * n + j, v);
             }
         }
     }
@@ -380,6 +424,7 @@ mod x86 {
         tb: Transpose,
         beta: f32,
         c: &mut [f32],
+        bias: Option<&[f32]>,
     ) {
         if n >= 8 || n >= m {
             // D = C: rows m, columns n; L = op(A), R = op(B) as [k, n] (B stored [n, k] when
@@ -402,6 +447,7 @@ mod x86 {
                 cs: 1,
                 alpha,
                 beta,
+                bias: bias.map_or(Bias::Zero, Bias::Cols),
             };
             // SAFETY: the caller guarantees AVX2 and FMA.
             unsafe { row_kernel_on((m, n, k), l, b, tb == Yes, &mut out) }
@@ -412,6 +458,7 @@ mod x86 {
                 cs: 1,
                 alpha,
                 beta,
+                bias: bias.map_or(Bias::Zero, Bias::Cols),
             };
             // SAFETY: the caller guarantees AVX2 and FMA.
             unsafe { dot_kernel((m, n, k), a, b, &mut out) }
@@ -436,6 +483,7 @@ mod x86 {
                 cs: n,
                 alpha,
                 beta,
+                bias: bias.map_or(Bias::Zero, Bias::Rows),
             };
             // SAFETY: the caller guarantees AVX2 and FMA.
             unsafe { row_kernel_on((n, m, k), l, a, ta == No, &mut out) }
@@ -549,12 +597,40 @@ mod tests {
             let b = values(k * n, seed ^ 1);
             let mut c = if beta == 0.0 { vec![f32::NAN; m * n] } else { values(m * n, seed ^ 2) };
             let want = reference((m, n, k), alpha, &a, ta, &b, tb, beta, &c);
-            let done = try_sgemm((m, n, k), alpha, &a, ta, &b, tb, beta, &mut c);
+            let done = try_sgemm((m, n, k), alpha, &a, ta, &b, tb, beta, &mut c, None);
             prop_assert_eq!(done, has_simd() && m * n * k <= MAX_MACS);
             if done {
                 for (got, want) in c.iter().zip(&want) {
                     // |entries| ≤ 1: the error of a k-term f32 sum is ≤ k·ε in absolute terms.
                     let tol = 4.0 * (k as f64 + 2.0) * f64::from(f32::EPSILON);
+                    prop_assert!((f64::from(*got) - want).abs() <= tol, "{} vs {}", got, want);
+                }
+            }
+        }
+
+        /// The bias epilogue on every layout branch (row kernel on C with a column bias, on Cᵀ
+        /// with a row bias, dot kernel; vector and scalar tails), into a NaN-filled C.
+        #[test]
+        fn with_bias_matches_the_triple_loop(
+            m in 1usize..70, n in 1usize..70, k in 1usize..70,
+            ta in prop::bool::ANY, tb in prop::bool::ANY,
+            seed in any::<u64>(),
+        ) {
+            let tr = |t: bool| if t { Yes } else { No };
+            let (ta, tb) = (tr(ta), tr(tb));
+            let a = values(m * k, seed);
+            let b = values(k * n, seed ^ 1);
+            let bias = values(n, seed ^ 3);
+            let mut c = vec![f32::NAN; m * n];
+            let mut want = reference((m, n, k), 1.0, &a, ta, &b, tb, 0.0, &c);
+            for (i, w) in want.iter_mut().enumerate() {
+                *w += f64::from(bias[i % n]);
+            }
+            let done = try_sgemm((m, n, k), 1.0, &a, ta, &b, tb, 0.0, &mut c, Some(&bias));
+            prop_assert_eq!(done, has_simd() && m * n * k <= MAX_MACS);
+            if done {
+                for (got, want) in c.iter().zip(&want) {
+                    let tol = 4.0 * (k as f64 + 3.0) * f64::from(f32::EPSILON);
                     prop_assert!((f64::from(*got) - want).abs() <= tol, "{} vs {}", got, want);
                 }
             }

@@ -94,6 +94,40 @@ impl<E: Element> Tensor<E> {
     /// one label per row;
     /// [`TensorError::IndexOutOfRange`] for a label `>= C`.
     pub fn softmax_cross_entropy(&self, labels: &[usize]) -> Result<(Vec<E>, Self)> {
+        self.check_cross_entropy(labels)?;
+        let mut probs = self.clone();
+        let mut losses = Vec::with_capacity(labels.len());
+        cross_entropy_rows(self.as_slice(), labels, probs.as_mut_slice(), |l| {
+            losses.push(l)
+        });
+        Ok((losses, probs))
+    }
+
+    /// [`Tensor::softmax_cross_entropy`] into a caller's buffer: writes the probabilities into
+    /// `probs` (same shape as the logits, every element overwritten, so a recycled buffer will
+    /// do) and returns the sum of the per-sample losses `Σ_n ℓ_n`. Nothing is allocated.
+    ///
+    /// # Errors
+    /// Those of [`Tensor::softmax_cross_entropy`], and [`TensorError::ShapeMismatch`] when
+    /// `probs` does not have the logits' shape; on an error `probs` is left as it was.
+    pub fn softmax_cross_entropy_into(&self, labels: &[usize], probs: &mut Self) -> Result<E> {
+        self.check_cross_entropy(labels)?;
+        if probs.shape() != self.shape() {
+            return Err(TensorError::mismatch(
+                "softmax_cross_entropy_into",
+                self.shape(),
+                probs.shape(),
+                "the probabilities buffer must have the logits' shape",
+            ));
+        }
+        let mut total = E::zero();
+        cross_entropy_rows(self.as_slice(), labels, probs.as_mut_slice(), |l| {
+            total = total + l
+        });
+        Ok(total)
+    }
+
+    fn check_cross_entropy(&self, labels: &[usize]) -> Result<()> {
         if self.ndim() != 2 || self.shape()[1] == 0 {
             return Err(TensorError::invalid_shape(
                 "softmax_cross_entropy",
@@ -118,22 +152,45 @@ impl<E: Element> Tensor<E> {
                 position,
             });
         }
-        let mut probs = self.clone();
-        let mut losses = Vec::with_capacity(n);
-        for (row, &y) in probs.as_mut_slice().chunks_exact_mut(c).zip(labels) {
-            // One exponential per logit: e_i = exp(x_i − m) gives both the loss
-            // −log p_y = −((x_y − m) − log Σe) and the probabilities p_i = e_i / Σe.
-            let m = row.iter().fold(E::neg_infinity(), |m, &x| m.max(x));
-            let shifted_y = row[y] - m;
-            let mut s = E::zero();
-            row.iter_mut().for_each(|x| {
-                *x = (*x - m).exp();
-                s = s + *x;
-            });
-            losses.push(-(shifted_y - s.ln()));
-            let inv = E::one() / s;
-            row.iter_mut().for_each(|x| *x = *x * inv);
-        }
-        Ok((losses, probs))
+        Ok(())
+    }
+}
+
+/// The fused kernel over checked rows (`z` and `probs` `[N, C]` as slices, `C ≥ 1`, one valid
+/// label per row): `probs ← softmax(z)` row by row, `loss(ℓ_n)` called for each row in order.
+///
+/// ```text
+/// m = max_i z_i,   e_i = exp(z_i − m) ≤ 1,   s = Σ_i e_i ∈ [1, C]
+/// ℓ = log s − (z_y − m),   p_i = e_i / s
+/// ```
+///
+/// One exponential per logit, of a non-positive argument: in f32 all of them run through the
+/// vectorized `exp` of `fast_f32` (≤ 2 ulp, 0 below −87 where libm would return a subnormal)
+/// in one pass over the buffer, then the sums and logarithms row by row (libm `ln`). f64 uses
+/// libm throughout.
+fn cross_entropy_rows<E: Element>(
+    z: &[E],
+    labels: &[usize],
+    probs: &mut [E],
+    mut loss: impl FnMut(E),
+) {
+    let c = z.len() / labels.len().max(1);
+    if labels.is_empty() {
+        return;
+    }
+    let max = |row: &[E]| row.iter().fold(E::neg_infinity(), |m, &x| m.max(x));
+    for (p, row) in probs.chunks_exact_mut(c).zip(z.chunks_exact(c)) {
+        let m = max(row);
+        p.iter_mut().zip(row).for_each(|(p, &x)| *p = x - m);
+    }
+    match crate::ops::fast_f32::slice_f32_mut(probs) {
+        Some(p) => crate::ops::fast_f32::exp_nonpos_slice(p),
+        None => probs.iter_mut().for_each(|x| *x = x.exp()),
+    }
+    for ((p, row), &y) in probs.chunks_exact_mut(c).zip(z.chunks_exact(c)).zip(labels) {
+        let s = p.iter().fold(E::zero(), |s, &e| s + e);
+        loss(s.ln() - (row[y] - max(row)));
+        let inv = E::one() / s;
+        p.iter_mut().for_each(|x| *x = *x * inv);
     }
 }
