@@ -138,7 +138,7 @@ impl<'a, E: Element> Ctx<'a, E> {
 
     /// Adds `g`, reduced to node `i`'s shape (undoing a broadcast), into its gradient.
     pub(crate) fn acc_reduced(&mut self, i: usize, g: Tensor<E>) -> Result<()> {
-        if g.shape() == self.val(i).shape() {
+        if downhill_tensor::shapes_equal(g.shape(), self.val(i).shape()) {
             return self.acc(i, g);
         }
         let shape = self.val(i).shape().to_vec();

@@ -142,7 +142,7 @@ impl<E: Element> ParamStore<E> {
         if p.has_grad {
             p.grad.add_assign(&g)?;
             Ok(Some(g))
-        } else if g.shape() == p.grad.shape() {
+        } else if downhill_tensor::shapes_equal(g.shape(), p.grad.shape()) {
             p.has_grad = true;
             Ok(Some(std::mem::replace(&mut p.grad, g)))
         } else {

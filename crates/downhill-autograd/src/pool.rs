@@ -32,7 +32,11 @@ impl<E: Element> Pool<E> {
     /// zeros when nothing fits): the caller must overwrite every element.
     pub(crate) fn take(&mut self, shape: &[usize]) -> Tensor<E> {
         // The most recently released tensor of this shape (likely still in cache), as it is.
-        if let Some(i) = self.free.iter().rposition(|t| same_shape(t.shape(), shape)) {
+        if let Some(i) = self
+            .free
+            .iter()
+            .rposition(|t| downhill_tensor::shapes_equal(t.shape(), shape))
+        {
             return self.free.swap_remove(i);
         }
         let len: usize = shape.iter().product();
@@ -65,13 +69,6 @@ impl<E: Element> Pool<E> {
     pub(crate) fn len(&self) -> usize {
         self.free.len()
     }
-}
-
-/// `a == b` for shapes, element by element: the slice `==` calls libc's `memcmp` for a few
-/// bytes, which showed up at 2% of a small network's training step.
-#[inline]
-fn same_shape(a: &[usize], b: &[usize]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ impl<E: Element, R: Rule> FusedOptimizer<E, R> {
             if let Some(before) = self
                 .shapes
                 .get(index)
-                .filter(|s| s.as_slice() != p.value.shape())
+                .filter(|s| !downhill_tensor::shapes_equal(s, p.value.shape()))
             {
                 let now = p.value.shape().to_vec();
                 return Err(OptimError::ParamShapeChanged {
@@ -158,7 +158,10 @@ impl<E: Element, R: Rule> FusedOptimizer<E, R> {
                     now,
                 });
             }
-            if let Some(g) = p.grad.filter(|g| g.shape() != p.value.shape()) {
+            if let Some(g) = p
+                .grad
+                .filter(|g| !downhill_tensor::shapes_equal(g.shape(), p.value.shape()))
+            {
                 let (param, grad) = (p.value.shape().to_vec(), g.shape().to_vec());
                 return Err(OptimError::GradShape { index, param, grad });
             }

@@ -271,7 +271,7 @@ impl<E: Element> Tensor<E> {
     /// # Errors
     /// [`TensorError::ShapeMismatch`] when the shapes differ.
     pub fn assign(&mut self, other: &Self) -> Result<()> {
-        if self.shape() != other.shape() {
+        if !crate::shapes_equal(self.shape(), other.shape()) {
             return Err(TensorError::mismatch(
                 "assign",
                 self.shape(),

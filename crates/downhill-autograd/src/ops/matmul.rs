@@ -55,7 +55,7 @@ impl<E: Element> Tape<E> {
         let (n, out) = (xs[0], ws[0]);
         if let Some(bi) = bi {
             let bias = self.val(bi);
-            if bias.shape() != [out] {
+            if !downhill_tensor::shapes_equal(bias.shape(), &[out]) {
                 return Err(TensorError::ShapeMismatch {
                     op: "linear",
                     lhs: ws.to_vec(),

@@ -273,7 +273,7 @@ impl<E: Element> Tensor<E> {
 
 /// An error naming `op` unless `out` has the shape of `x`.
 fn same_shape<E: Element>(op: &'static str, x: &Tensor<E>, out: &Tensor<E>) -> crate::Result<()> {
-    if x.shape() == out.shape() {
+    if crate::shapes_equal(x.shape(), out.shape()) {
         Ok(())
     } else {
         Err(crate::TensorError::mismatch(

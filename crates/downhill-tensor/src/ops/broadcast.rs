@@ -121,14 +121,14 @@ macro_rules! same_shape_loop {
 }
 
 pub(crate) fn binary<E: Element>(op: BinaryOp, a: &Tensor<E>, b: &Tensor<E>) -> Result<Tensor<E>> {
-    if a.shape() == b.shape() {
+    if crate::shapes_equal(a.shape(), b.shape()) {
         let mut out = vec![E::zero(); a.len()];
         same_shape_loop!(op, out, a.as_slice(), b.as_slice());
         return Tensor::from_vec(a.shape(), out);
     }
     let shape = broadcast_shape(op.name(), a.shape(), b.shape())?;
     // Fast path: b is a row vector broadcast over the leading axes (bias add and the like).
-    if !b.is_empty() && a.shape() == shape.as_slice() && shape.ends_with(b.shape()) {
+    if !b.is_empty() && crate::shapes_equal(a.shape(), &shape) && shape.ends_with(b.shape()) {
         let (n, bs) = (b.len(), b.as_slice());
         let mut out = vec![E::zero(); a.len()];
         for (o, x) in out.chunks_exact_mut(n).zip(a.as_slice().chunks_exact(n)) {
@@ -161,7 +161,7 @@ pub(crate) fn binary_inplace<E: Element>(
     a: &mut Tensor<E>,
     b: &Tensor<E>,
 ) -> Result<()> {
-    if a.shape() == b.shape() {
+    if crate::shapes_equal(a.shape(), b.shape()) {
         let (x, y) = (a.as_mut_slice(), b.as_slice());
         fast_f32::with_avx2(|| inplace_loop(op, x, y));
         return Ok(());

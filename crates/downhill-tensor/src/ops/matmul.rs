@@ -190,7 +190,7 @@ impl<E: Element> Tensor<E> {
             ));
         }
         if let Some(b) = bias
-            && b.shape() != [out]
+            && !crate::shapes_equal(b.shape(), &[out])
         {
             return Err(TensorError::mismatch(
                 "linear",
@@ -199,7 +199,7 @@ impl<E: Element> Tensor<E> {
                 "the bias must have shape [out] for a weight of shape [out, in]",
             ));
         }
-        if self.shape() != [n, out] {
+        if !crate::shapes_equal(self.shape(), &[n, out]) {
             return Err(TensorError::mismatch(
                 "linear",
                 self.shape(),

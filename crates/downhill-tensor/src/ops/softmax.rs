@@ -112,7 +112,7 @@ impl<E: Element> Tensor<E> {
     /// `probs` does not have the logits' shape; on an error `probs` is left as it was.
     pub fn softmax_cross_entropy_into(&self, labels: &[usize], probs: &mut Self) -> Result<E> {
         self.check_cross_entropy(labels)?;
-        if probs.shape() != self.shape() {
+        if !crate::shapes_equal(probs.shape(), self.shape()) {
             return Err(TensorError::mismatch(
                 "softmax_cross_entropy_into",
                 self.shape(),
