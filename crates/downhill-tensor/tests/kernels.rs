@@ -515,19 +515,25 @@ proptest! {
 /// loop), into any output of the right length; bad shapes are errors that write nothing.
 #[test]
 fn sum_rows_into_adds_in_row_order() {
-    let (rows, cols) = (7, 19);
-    let x: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 37 % 23) as f32 - 11.0) / 3.0)
-        .collect();
-    let m = Tensor::<f32>::from_vec(&[rows, cols], x.clone()).unwrap();
-    let mut out = Tensor::<f32>::full(&[1, cols], f32::NAN);
-    m.sum_rows_into(&mut out).unwrap();
-    for j in 0..cols {
-        let mut s = x[j];
-        for i in 1..rows {
-            s += x[i * cols + j];
+    // Narrow, one register block (32), blocks plus a tail, a single row.
+    for (rows, cols) in [(7, 19), (5, 32), (9, 70), (1, 64)] {
+        let x: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) / 3.0 + 1e-3 * i as f32)
+            .collect();
+        let m = Tensor::<f32>::from_vec(&[rows, cols], x.clone()).unwrap();
+        let mut out = Tensor::<f32>::full(&[1, cols], f32::NAN);
+        m.sum_rows_into(&mut out).unwrap();
+        for j in 0..cols {
+            let mut s = x[j];
+            for i in 1..rows {
+                s += x[i * cols + j];
+            }
+            assert_eq!(
+                out.as_slice()[j].to_bits(),
+                s.to_bits(),
+                "{rows}x{cols} column {j}"
+            );
         }
-        assert_eq!(out.as_slice()[j].to_bits(), s.to_bits(), "column {j}");
     }
     let m64 = t(&[2, 2], &[1., 2., 3., 4.]);
     let mut o = t(&[2], &[9., 9.]);

@@ -115,10 +115,31 @@ impl<E: Element> Tensor<E> {
             dst.fill(E::zero());
             return Ok(());
         }
+        // Blocks of 32 columns are summed in registers (a fixed-size accumulator the compiler
+        // keeps in vector registers; summing into `dst` would store and reload it every row),
+        // the remaining columns through `dst`. Both add the rows in order, column by column.
+        const W: usize = 32;
         super::fast_f32::with_avx2(|| {
-            dst.copy_from_slice(&src[..cols]);
-            for row in src[cols..].chunks_exact(cols) {
-                dst.iter_mut().zip(row).for_each(|(d, &v)| *d = *d + v);
+            let mut c0 = 0;
+            while c0 + W <= cols {
+                let mut acc: [E; W] = src[c0..c0 + W].try_into().expect("W columns");
+                for row in src[cols..].chunks_exact(cols) {
+                    let row: &[E; W] = row[c0..c0 + W].try_into().expect("W columns");
+                    for (a, &v) in acc.iter_mut().zip(row) {
+                        *a = *a + v;
+                    }
+                }
+                dst[c0..c0 + W].copy_from_slice(&acc);
+                c0 += W;
+            }
+            if c0 < cols {
+                let rest = &mut dst[c0..];
+                rest.copy_from_slice(&src[c0..cols]);
+                for row in src[cols..].chunks_exact(cols) {
+                    rest.iter_mut()
+                        .zip(&row[c0..])
+                        .for_each(|(d, &v)| *d = *d + v);
+                }
             }
         });
         Ok(())
