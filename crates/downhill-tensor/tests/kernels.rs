@@ -698,3 +698,27 @@ fn linear_into_rejects_bad_shapes_and_writes_nothing() {
         assert!(y.as_slice().iter().all(|&v| v == 5.0));
     }
 }
+
+/// More rows than one chunk of the kernel's logarithm pass (64): every per-sample f32 loss
+/// within a few ε of the f64 one, in row order, and the `_into` total equal to their sum.
+#[test]
+fn softmax_cross_entropy_over_several_chunks_of_rows() {
+    let (n, c) = (150, 3);
+    let z64: Vec<f64> = (0..n * c)
+        .map(|i| ((i * 7919 % 1013) as f64 / 1013.0 - 0.5) * 12.0)
+        .collect();
+    let labels: Vec<usize> = (0..n).map(|i| (i * 5) % c).collect();
+    let z = t(&[n, c], &z64);
+    let z32 =
+        Tensor::<f32>::from_vec(&[n, c], z64.iter().map(|&v| v as f32).collect()).unwrap();
+    let (l64, _) = z.softmax_cross_entropy(&labels).unwrap();
+    let (l32, p32) = z32.softmax_cross_entropy(&labels).unwrap();
+    for (i, (&a, &b)) in l32.iter().zip(&l64).enumerate() {
+        let tol = 8.0 * f64::from(f32::EPSILON) * (1.0 + b.abs());
+        assert!((f64::from(a) - b).abs() <= tol, "row {i}: {a} vs {b}");
+    }
+    let mut buf = Tensor::<f32>::zeros(&[n, c]);
+    let total = z32.softmax_cross_entropy_into(&labels, &mut buf).unwrap();
+    assert_eq!(buf, p32);
+    assert_eq!(total, l32.iter().sum::<f32>());
+}
