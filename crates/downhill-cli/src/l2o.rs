@@ -9,8 +9,9 @@ use clap::{Args, Subcommand};
 use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
-    EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, LearnedNet, MetaRecord, MetaTrainConfig,
-    MlpTask, Task, TaskGroup, evaluate, held_out_groups, meta_train, reproduction_check,
+    DataPool, EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, LearnedNet, MetaRecord,
+    MetaTrainConfig, MlpTask, RealData, Task, TaskGroup, evaluate, held_out_groups_with,
+    meta_train_with, reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -88,6 +89,10 @@ pub struct TrainArgs {
     /// step-weighted mean).
     #[arg(long, default_value_t = MetaTrainConfig::default().final_weight)]
     pub final_weight: f64,
+    /// Bundled data sets whose meta-training rows become a third kind of task (comma-separated
+    /// from iris, wine, breast-cancer; features z-scored per column; default: none).
+    #[arg(long, value_delimiter = ',')]
+    pub real_data: Vec<String>,
 }
 
 /// `downhill l2o eval`.
@@ -112,6 +117,54 @@ pub struct EvalArgs {
     /// Skip the out-of-family digits MLP (the slowest group).
     #[arg(long)]
     pub in_family_only: bool,
+    /// Skip the held-out real-data groups (mlp-iris, mlp-wine, mlp-breast-cancer).
+    #[arg(long)]
+    pub no_real_data: bool,
+}
+
+/// The bundled data sets of the family's real-data tasks, in the order of their held-out
+/// groups (digits stays outside the family).
+pub(crate) const FAMILY_REAL_DATA: [&str; 3] = ["iris", "wine", "breast-cancer"];
+
+/// The bundled sets `names` as a [`DataPool`], each loaded through the facade and its features
+/// z-scored per column over all its rows ([`RealData::standardized`]), as a user would before
+/// training; the pool then splits the rows (see `downhill_l2o::DataPool`).
+pub(crate) fn real_data_pool(names: &[String]) -> Result<DataPool> {
+    let sets = names
+        .iter()
+        .map(|name| {
+            if !FAMILY_REAL_DATA.contains(&name.as_str()) {
+                return Err(Error::config(
+                    "real-data",
+                    format!(
+                        "{name:?} is not a family data set; expected some of {}",
+                        FAMILY_REAL_DATA.join(", ")
+                    ),
+                ));
+            }
+            let ds = downhill::data::load_bundled::<f64>(name)?;
+            let set = RealData::new(
+                name.clone(),
+                ds.features().clone(),
+                ds.labels().to_vec(),
+                ds.num_classes(),
+            )
+            .map_err(l2o_err)?;
+            Ok(set.standardized())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    DataPool::new(sets).map_err(l2o_err)
+}
+
+/// The held-out groups of draw `seed`: the synthetic ones and, unless `no_real`, one per
+/// family real data set.
+pub(crate) fn family_groups(seed: u64, seeds: usize, no_real: bool) -> Result<Vec<TaskGroup>> {
+    let names: Vec<String> = if no_real {
+        Vec::new()
+    } else {
+        FAMILY_REAL_DATA.iter().map(|s| s.to_string()).collect()
+    };
+    held_out_groups_with(seed, seeds, &real_data_pool(&names)?).map_err(l2o_err)
 }
 
 fn l2o_err(e: downhill_l2o::L2oError) -> Error {
@@ -156,7 +209,9 @@ fn train(a: &TrainArgs) -> Result<()> {
         regret_floor: a.regret_floor,
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,
+        real_data: a.real_data.clone(),
     };
+    let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let bar = ProgressBar::new(cfg.iterations as u64);
     bar.set_style(
@@ -164,7 +219,7 @@ fn train(a: &TrainArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    let run = meta_train(&cfg, |r| {
+    let run = meta_train_with(&cfg, &pool, |r| {
         bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
         bar.inc(1);
     })
@@ -178,6 +233,9 @@ fn train(a: &TrainArgs) -> Result<()> {
     meta.insert("iterations".to_string(), cfg.iterations.to_string());
     meta.insert("meta_train_config".to_string(), json(&cfg)?);
     meta.insert("command".to_string(), command.clone());
+    if !pool.is_empty() {
+        meta.insert("real_data".to_string(), json(&real_data_record(&pool))?);
+    }
     net.save(&a.out.join("weights.safetensors"), &meta)
         .map_err(l2o_err)?;
     write_curve(&a.out, &records)?;
@@ -196,10 +254,23 @@ fn train(a: &TrainArgs) -> Result<()> {
             .and_then(|r| r.validation)
             .or(run.initial_validation),
         "reproduction_check": check,
+        "real_data": real_data_record(&pool),
     });
     write_atomic(&a.out.join("train.json"), json(&record)?.as_bytes())?;
     eprintln!("meta-trained in {wall:.1} s; wrote {}", a.out.display());
     Ok(())
+}
+
+/// What `train.json` and the weights' metadata record of the real data: the sets (rows,
+/// split, checksum of the standardized features), the split seed and the preprocessing.
+fn real_data_record(pool: &DataPool) -> serde_json::Value {
+    serde_json::json!({
+        "sets": pool.summary(),
+        "split_seed": downhill_l2o::REAL_SPLIT_SEED,
+        "held_out": "the first floor(n/3) rows of a Fisher-Yates shuffle seeded split_seed",
+        "task_rows": downhill_l2o::REAL_TASK_ROWS,
+        "preprocessing": "bundled data set, features z-scored per column over all rows (population std)",
+    })
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -273,7 +344,7 @@ fn eval(a: &EvalArgs) -> Result<()> {
         Some(p) => LearnedNet::load(p).map_err(l2o_err)?.0,
         None => LearnedNet::shipped().map_err(l2o_err)?,
     };
-    let mut groups = held_out_groups(a.seed, a.seeds).map_err(l2o_err)?;
+    let mut groups = family_groups(a.seed, a.seeds, a.no_real_data)?;
     if !a.in_family_only {
         groups.push(digits_group(a.seeds, a.seed)?);
     }

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use downhill::l2o::{
-    Curve, EvalConfig, FIRST_UNTOUCHED_DRAW, GroupReport, LearnedNet, evaluate, held_out_groups,
-};
+use downhill::l2o::{Curve, EvalConfig, FIRST_UNTOUCHED_DRAW, GroupReport, LearnedNet, evaluate};
 use serde_json::json;
 
 use super::common::series;
@@ -56,7 +54,7 @@ pub fn run(ctx: &Ctx) -> downhill::Result<Outcome> {
     let steps = ctx.budget.pick(10, 50, 100);
     let draw = FIRST_UNTOUCHED_DRAW;
     ctx.status("building held-out tasks");
-    let mut groups = held_out_groups(draw, seeds).map_err(l2o)?;
+    let mut groups = crate::l2o::family_groups(draw, seeds, false)?;
     groups.push(crate::l2o::digits_group(seeds, draw)?);
     let cfg = EvalConfig {
         steps,
