@@ -391,3 +391,38 @@ fn write_report(out: &Path, report: &EvalReport, text: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_family_real_data_loads_standardized_and_split() {
+        let names: Vec<String> = FAMILY_REAL_DATA.iter().map(|s| s.to_string()).collect();
+        let pool = real_data_pool(&names).unwrap();
+        assert_eq!(pool.names(), names);
+        let rows: Vec<(usize, usize, usize)> = pool
+            .summary()
+            .iter()
+            .map(|s| (s.rows, s.held_out_rows, s.features))
+            .collect();
+        assert_eq!(rows, [(150, 50, 4), (178, 59, 13), (569, 189, 30)]);
+        let groups = family_groups(FIRST_UNTOUCHED_DRAW, 2, false).unwrap();
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names[4..], ["mlp-iris", "mlp-wine", "mlp-breast-cancer"]);
+        assert_eq!(
+            family_groups(FIRST_UNTOUCHED_DRAW, 2, true).unwrap().len(),
+            4
+        );
+    }
+
+    #[test]
+    fn unknown_or_out_of_family_real_data_is_an_error() {
+        for bad in ["digits", "mnist"] {
+            let err = real_data_pool(&[bad.to_string()]).unwrap_err().to_string();
+            assert!(err.contains("not a family data set"), "{err}");
+        }
+        let twice = real_data_pool(&["iris".into(), "iris".into()]).unwrap_err();
+        assert!(twice.to_string().contains("given twice"), "{twice}");
+    }
+}

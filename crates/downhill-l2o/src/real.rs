@@ -266,11 +266,15 @@ impl DataPool {
             .collect()
     }
 
-    /// A meta-training task: a set chosen uniformly, then [`real_task`] on its meta-training rows.
+    /// A meta-training task: a set of the pool chosen uniformly, then an MLP on a random subset
+    /// of its meta-training rows: `min(64, m) ..= min(256, m)` rows drawn uniformly without
+    /// replacement from the `m` rows of the part ([`REAL_TASK_ROWS`]), one hidden layer of
+    /// 8–32 units, tanh or relu, as [`MlpTask::sample_on`] draws them. Its name starts with
+    /// `mlp-real(`, its own kind in the meta-loss.
     ///
     /// # Errors
     /// An empty pool.
-    pub(crate) fn sample_training(&self, rng: &mut impl Rng) -> Result<MlpTask> {
+    pub fn sample_training(&self, rng: &mut impl Rng) -> Result<MlpTask> {
         if self.sets.is_empty() {
             return Err(config("real data", "the pool is empty"));
         }
@@ -278,8 +282,13 @@ impl DataPool {
         real_task(rng, set, train)
     }
 
-    /// One held-out group's worth of tasks per set: (`"mlp-<name>"`, tasks) on held-out rows.
-    pub(crate) fn sample_held_out(
+    /// Per set of the pool, in order, `instances` tasks drawn as in
+    /// [`DataPool::sample_training`] but from the set's held-out rows, named as the group
+    /// `"mlp-<name>"` they form.
+    ///
+    /// # Errors
+    /// None in practice (the sets are validated).
+    pub fn sample_held_out(
         &self,
         rng: &mut impl Rng,
         instances: usize,
@@ -296,10 +305,8 @@ impl DataPool {
     }
 }
 
-/// An MLP on a random subset of `part` (the row indices of one part of `set`): `min(64, m)
-/// ..= min(256, m)` rows drawn uniformly without replacement (`m = part.len()`), one hidden
-/// layer of 8–32 units, tanh or relu, as [`MlpTask::sample_on`] draws them. Its name starts
-/// with `mlp-real(`, its own kind in the meta-loss.
+/// An MLP on a random subset of `part` (the row indices of one part of `set`), as described
+/// at [`DataPool::sample_training`].
 fn real_task(rng: &mut impl Rng, set: &RealData, part: &[usize]) -> Result<MlpTask> {
     let m = part.len();
     let (lo, hi) = (REAL_TASK_ROWS.0.min(m), REAL_TASK_ROWS.1.min(m));

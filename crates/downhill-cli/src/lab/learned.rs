@@ -1,5 +1,7 @@
 //! Experiment 9: the learned optimizer (downhill-l2o's shipped weights) against Adam at its best
-//! lr from a grid and SGD with momentum, on held-out tasks of its training family and on the
+//! lr from a grid and SGD with momentum, on held-out tasks of its training family (quadratics,
+//! MLPs on synthetic data, and MLPs on the held-out rows of the bundled iris, wine and
+//! breast-cancer sets, whose other rows the family's meta-training tasks use) and on the
 //! digits MLP, which is outside it. Adam and SGD are tuned on the very tasks they are scored on;
 //! the learned optimizer is not tuned at all. The held-out tasks are draw
 //! [`FIRST_UNTOUCHED_DRAW`], which no design or selection decision has looked at.
