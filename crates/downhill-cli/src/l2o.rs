@@ -157,14 +157,50 @@ pub(crate) fn real_data_pool(names: &[String]) -> Result<DataPool> {
 }
 
 /// The held-out groups of draw `seed`: the synthetic ones and, unless `no_real`, one per
-/// family real data set.
-pub(crate) fn family_groups(seed: u64, seeds: usize, no_real: bool) -> Result<Vec<TaskGroup>> {
+/// family real data set. A real-data group counts as in the family only if the weights were
+/// meta-trained on its data set (`trained_on`, see [`trained_real_data`]); for weights trained
+/// without it, it is outside their family and is reported so.
+pub(crate) fn family_groups(
+    seed: u64,
+    seeds: usize,
+    no_real: bool,
+    trained_on: &[String],
+) -> Result<Vec<TaskGroup>> {
     let names: Vec<String> = if no_real {
         Vec::new()
     } else {
         FAMILY_REAL_DATA.iter().map(|s| s.to_string()).collect()
     };
-    held_out_groups_with(seed, seeds, &real_data_pool(&names)?).map_err(l2o_err)
+    let mut groups =
+        held_out_groups_with(seed, seeds, &real_data_pool(&names)?).map_err(l2o_err)?;
+    for g in groups.iter_mut() {
+        if let Some(set) = g
+            .name
+            .strip_prefix("mlp-")
+            .filter(|s| names.iter().any(|n| n == s))
+        {
+            g.in_family = trained_on.iter().any(|t| t == set);
+        }
+    }
+    Ok(groups)
+}
+
+/// The real data sets weights were meta-trained on, from their `meta_train_config` metadata
+/// (none for weights trained before real data existed, or without it).
+pub(crate) fn trained_real_data(metadata: &BTreeMap<String, String>) -> Vec<String> {
+    metadata
+        .get("meta_train_config")
+        .and_then(|c| serde_json::from_str::<MetaTrainConfig>(c).ok())
+        .map(|c| c.real_data)
+        .unwrap_or_default()
+}
+
+/// The weights at `path`, or the shipped ones, with their metadata.
+pub(crate) fn load_weights(path: Option<&Path>) -> Result<(LearnedNet, BTreeMap<String, String>)> {
+    match path {
+        Some(p) => LearnedNet::load(p).map_err(l2o_err),
+        None => LearnedNet::from_safetensors(downhill_l2o::SHIPPED_WEIGHTS).map_err(l2o_err),
+    }
 }
 
 fn l2o_err(e: downhill_l2o::L2oError) -> Error {
@@ -340,11 +376,9 @@ pub(crate) fn digits_group(seeds: usize, seed: u64) -> Result<TaskGroup> {
 }
 
 fn eval(a: &EvalArgs) -> Result<()> {
-    let net = match &a.weights {
-        Some(p) => LearnedNet::load(p).map_err(l2o_err)?.0,
-        None => LearnedNet::shipped().map_err(l2o_err)?,
-    };
-    let mut groups = family_groups(a.seed, a.seeds, a.no_real_data)?;
+    let (net, metadata) = load_weights(a.weights.as_deref())?;
+    let trained_on = trained_real_data(&metadata);
+    let mut groups = family_groups(a.seed, a.seeds, a.no_real_data, &trained_on)?;
     if !a.in_family_only {
         groups.push(digits_group(a.seeds, a.seed)?);
     }
@@ -407,13 +441,39 @@ mod tests {
             .map(|s| (s.rows, s.held_out_rows, s.features))
             .collect();
         assert_eq!(rows, [(150, 50, 4), (178, 59, 13), (569, 189, 30)]);
-        let groups = family_groups(FIRST_UNTOUCHED_DRAW, 2, false).unwrap();
+        let groups = family_groups(FIRST_UNTOUCHED_DRAW, 2, false, &names[..1]).unwrap();
         let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names[4..], ["mlp-iris", "mlp-wine", "mlp-breast-cancer"]);
+        let in_family: Vec<bool> = groups.iter().map(|g| g.in_family).collect();
+        assert_eq!(in_family, [true, true, true, true, true, false, false]);
         assert_eq!(
-            family_groups(FIRST_UNTOUCHED_DRAW, 2, true).unwrap().len(),
+            family_groups(FIRST_UNTOUCHED_DRAW, 2, true, &[])
+                .unwrap()
+                .len(),
             4
         );
+    }
+
+    #[test]
+    fn the_shipped_weights_say_which_real_data_they_saw() {
+        let (_, metadata) = load_weights(None).unwrap();
+        let recorded: serde_json::Value =
+            serde_json::from_str(&metadata["meta_train_config"]).unwrap();
+        let want: Vec<String> = recorded
+            .get("real_data")
+            .map(|v| serde_json::from_value(v.clone()).unwrap())
+            .unwrap_or_default();
+        assert_eq!(trained_real_data(&metadata), want);
+        let cfg = MetaTrainConfig {
+            real_data: vec!["wine".into()],
+            ..MetaTrainConfig::default()
+        };
+        let mut with = BTreeMap::new();
+        with.insert(
+            "meta_train_config".into(),
+            serde_json::to_string(&cfg).unwrap(),
+        );
+        assert_eq!(trained_real_data(&with), ["wine"]);
     }
 
     #[test]
