@@ -9,10 +9,14 @@ use clap::{Args, Subcommand};
 use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
-    EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, LearnedNet, MetaRecord, MetaTrainConfig,
-    MlpTask, Task, TaskGroup, evaluate, held_out_groups, meta_train, reproduction_check,
+    EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, MetaRecord, MetaTrainConfig, MlpTask,
+    Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+
+mod data;
+pub(crate) use data::{family_groups, load_weights, trained_real_data};
+use data::{real_data_pool, real_data_record};
 
 /// `downhill l2o`.
 #[derive(Debug, Args)]
@@ -88,6 +92,10 @@ pub struct TrainArgs {
     /// step-weighted mean).
     #[arg(long, default_value_t = MetaTrainConfig::default().final_weight)]
     pub final_weight: f64,
+    /// Bundled data sets whose meta-training rows become a third kind of task (comma-separated
+    /// from iris, wine, breast-cancer; features z-scored per column; default: none).
+    #[arg(long, value_delimiter = ',')]
+    pub real_data: Vec<String>,
 }
 
 /// `downhill l2o eval`.
@@ -112,9 +120,12 @@ pub struct EvalArgs {
     /// Skip the out-of-family digits MLP (the slowest group).
     #[arg(long)]
     pub in_family_only: bool,
+    /// Skip the held-out real-data groups (mlp-iris, mlp-wine, mlp-breast-cancer).
+    #[arg(long)]
+    pub no_real_data: bool,
 }
 
-fn l2o_err(e: downhill_l2o::L2oError) -> Error {
+pub(crate) fn l2o_err(e: downhill_l2o::L2oError) -> Error {
     Error::config("l2o", e.to_string())
 }
 
@@ -156,7 +167,9 @@ fn train(a: &TrainArgs) -> Result<()> {
         regret_floor: a.regret_floor,
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,
+        real_data: a.real_data.clone(),
     };
+    let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let bar = ProgressBar::new(cfg.iterations as u64);
     bar.set_style(
@@ -164,7 +177,7 @@ fn train(a: &TrainArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    let run = meta_train(&cfg, |r| {
+    let run = meta_train_with(&cfg, &pool, |r| {
         bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
         bar.inc(1);
     })
@@ -178,6 +191,9 @@ fn train(a: &TrainArgs) -> Result<()> {
     meta.insert("iterations".to_string(), cfg.iterations.to_string());
     meta.insert("meta_train_config".to_string(), json(&cfg)?);
     meta.insert("command".to_string(), command.clone());
+    if !pool.is_empty() {
+        meta.insert("real_data".to_string(), json(&real_data_record(&pool))?);
+    }
     net.save(&a.out.join("weights.safetensors"), &meta)
         .map_err(l2o_err)?;
     write_curve(&a.out, &records)?;
@@ -196,6 +212,7 @@ fn train(a: &TrainArgs) -> Result<()> {
             .and_then(|r| r.validation)
             .or(run.initial_validation),
         "reproduction_check": check,
+        "real_data": real_data_record(&pool),
     });
     write_atomic(&a.out.join("train.json"), json(&record)?.as_bytes())?;
     eprintln!("meta-trained in {wall:.1} s; wrote {}", a.out.display());
@@ -269,11 +286,9 @@ pub(crate) fn digits_group(seeds: usize, seed: u64) -> Result<TaskGroup> {
 }
 
 fn eval(a: &EvalArgs) -> Result<()> {
-    let net = match &a.weights {
-        Some(p) => LearnedNet::load(p).map_err(l2o_err)?.0,
-        None => LearnedNet::shipped().map_err(l2o_err)?,
-    };
-    let mut groups = held_out_groups(a.seed, a.seeds).map_err(l2o_err)?;
+    let (net, metadata) = load_weights(a.weights.as_deref())?;
+    let trained_on = trained_real_data(&metadata);
+    let mut groups = family_groups(a.seed, a.seeds, a.no_real_data, &trained_on)?;
     if !a.in_family_only {
         groups.push(digits_group(a.seeds, a.seed)?);
     }

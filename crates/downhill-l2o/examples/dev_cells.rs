@@ -6,6 +6,11 @@
 //! cargo run --release -p downhill-l2o --example dev_cells -- tail mlp-blobs 0 9 shipped
 //! ```
 //!
+//! The groups are those of `downhill l2o eval`: the synthetic ones and the real-data ones
+//! (`mlp-iris`, `mlp-wine`, `mlp-breast-cancer`, held-out rows of the bundled sets, read here
+//! from `data/*.csv` in scikit-learn's format, as the facade reads them, and z-scored per column
+//! with `RealData::standardized`, as `downhill l2o` does).
+//!
 //! `cells`: for every development draw and in-family group (20 instances), tuned Adam as in
 //! `downhill l2o eval` (the rate of the grid with the lowest mean final loss), the mean and
 //! median ratio learned / Adam and the per-instance wins, then per weights the number of
@@ -20,8 +25,8 @@
 use std::sync::Arc;
 
 use downhill_l2o::{
-    EvalConfig, FIRST_UNTOUCHED_DRAW, LearnedNet, LearnedOptimizer, Task, TaskGroup,
-    held_out_groups, unroll,
+    DataPool, EvalConfig, FIRST_UNTOUCHED_DRAW, LearnedNet, LearnedOptimizer, RealData, Task,
+    TaskGroup, held_out_groups_with, unroll,
 };
 use downhill_optim::{Adam, Optimizer};
 use downhill_tensor::Tensor;
@@ -31,6 +36,47 @@ const INSTANCES: usize = 20;
 const STEPS: usize = 100;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The synthetic groups, which come first in every draw.
+const SYNTHETIC_GROUPS: usize = 4;
+
+/// A bundled set in scikit-learn's CSV format: a line `rows,features,class names…`, then rows
+/// of features ending in the label.
+fn read_sklearn_csv(name: &str, file: &str) -> Res<RealData> {
+    let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path)?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let classes = lines.next().ok_or("empty file")?.split(',').count() - 2;
+    let (mut x, mut y, mut width) = (Vec::new(), Vec::new(), 0);
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        width = fields.len() - 1;
+        for f in &fields[..width] {
+            x.push(f.parse::<f64>()?);
+        }
+        y.push(fields[width].parse::<usize>()?);
+    }
+    let x = Tensor::from_vec(&[y.len(), width], x)?;
+    Ok(RealData::new(name, x, y, classes)?.standardized())
+}
+
+/// The family's real data sets, in the CLI's order.
+fn pool() -> Res<DataPool> {
+    let files = [
+        ("iris", "iris.csv"),
+        ("wine", "wine_data.csv"),
+        ("breast-cancer", "breast_cancer.csv"),
+    ];
+    let sets = files
+        .iter()
+        .map(|(n, f)| read_sklearn_csv(n, f))
+        .collect::<Res<Vec<_>>>()?;
+    Ok(DataPool::new(sets)?)
+}
+
+fn groups(draw: u64) -> Res<Vec<TaskGroup>> {
+    Ok(held_out_groups_with(draw, INSTANCES, &pool()?)?)
+}
 
 /// Weights from a file, or `shipped`.
 fn load(spec: &str) -> Res<Arc<LearnedNet>> {
@@ -112,19 +158,29 @@ fn draws(a: &str, b: &str) -> Res<Vec<u64>> {
 
 fn cells(draw_list: &[u64], specs: &[String]) -> Res<()> {
     let nets = specs.iter().map(|s| load(s)).collect::<Res<Vec<_>>>()?;
-    let mut won = vec![0usize; nets.len()];
+    let mut won = vec![[0usize; 2]; nets.len()];
+    let mut group_won = vec![std::collections::BTreeMap::<String, (usize, f64)>::new(); nets.len()];
+    let mut groups_per_draw = [0usize; 2];
     let mut worst = vec![(0.0f64, String::new()); nets.len()];
     println!("draw group        adam-lr  weights  mean-ratio median-ratio wins");
     for &d in draw_list {
-        for g in held_out_groups(d, INSTANCES)? {
+        let gs = groups(d)?;
+        groups_per_draw = [SYNTHETIC_GROUPS, gs.len() - SYNTHETIC_GROUPS];
+        for (gi, g) in gs.into_iter().enumerate() {
+            let part = usize::from(gi >= SYNTHETIC_GROUPS);
             let (lr, a) = tuned_adam(&g)?;
             for (k, net) in nets.iter().enumerate() {
                 let l = finals(&g, &|| Ok(Box::new(learned(net))))?;
                 let (rm, rmed) = (mean(&l) / mean(&a), median(&l) / median(&a));
                 let wins = l.iter().zip(&a).filter(|(x, y)| x < y).count();
-                if rm < 1.0 && rmed < 1.0 {
-                    won[k] += 1;
+                let entry = group_won[k].entry(g.name.clone()).or_insert((0, 0.0));
+                // Compared directly, not through the ratios: a loss can reach exactly 0 (or
+                // -0.0) on the small real-data sets, and a ratio over 0 says nothing.
+                if mean(&l) < mean(&a) && median(&l) < median(&a) {
+                    won[k][part] += 1;
+                    entry.0 += 1;
                 }
+                entry.1 = entry.1.max(rm);
                 if rm > worst[k].0 {
                     worst[k] = (rm, format!("{} d{d}", g.name));
                 }
@@ -135,11 +191,21 @@ fn cells(draw_list: &[u64], specs: &[String]) -> Res<()> {
             }
         }
     }
-    let total = draw_list.len() * 4;
+    let total = groups_per_draw.map(|g| g * draw_list.len());
     for (k, s) in specs.iter().enumerate() {
+        let per_group: Vec<String> = group_won[k]
+            .iter()
+            .map(|(g, (w, r))| format!("{g} {w} {r:.2}"))
+            .collect();
         println!(
-            "weights {k} ({s}): cells {}/{total}, worst mean ratio {:.2} ({})",
-            won[k], worst[k].0, worst[k].1
+            "weights {k} ({s}): synthetic cells {}/{}, real-data cells {}/{}, worst mean ratio {:.2} ({}); per group (cells won, worst mean ratio): {}",
+            won[k][0],
+            total[0],
+            won[k][1],
+            total[1],
+            worst[k].0,
+            worst[k].1,
+            per_group.join(", ")
         );
     }
     Ok(())
@@ -187,7 +253,7 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
         "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   peak l"
     );
     for &d in draw_list {
-        let groups = held_out_groups(d, INSTANCES)?;
+        let groups = groups(d)?;
         let g = groups
             .iter()
             .find(|g| g.name == group_name)
@@ -224,7 +290,7 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
 /// Loss and per-tensor update RMS every few steps on one instance, learned vs Adam(lr).
 fn curve(group_name: &str, draw: u64, index: usize, spec: &str, lr: f64) -> Res<()> {
     let net = load(spec)?;
-    let groups = held_out_groups(draw, INSTANCES)?;
+    let groups = groups(draw)?;
     let g = groups
         .iter()
         .find(|g| g.name == group_name)

@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::eval::TaskGroup;
 use crate::mlp_task::MlpTask;
 use crate::quadratic::QuadraticTask;
+use crate::real::DataPool;
 use crate::synthetic::Synthetic;
 use crate::task::Task;
 
@@ -27,19 +28,37 @@ pub const FIRST_UNTOUCHED_DRAW: u64 = 10;
 pub type L2oRng = rand::rngs::Xoshiro256PlusPlus;
 
 /// `count` tasks for meta-training iteration `iteration` of a run seeded `seed`: alternately a
-/// quadratic and a synthetic-data MLP.
+/// quadratic and a synthetic-data MLP ([`training_tasks_with`] with an empty pool).
 ///
 /// # Errors
 /// None in practice (sampled sizes are valid).
 pub fn training_tasks(seed: u64, iteration: u64, count: usize) -> Result<Vec<Box<dyn Task>>> {
+    training_tasks_with(seed, iteration, count, &DataPool::default())
+}
+
+/// `count` tasks for meta-training iteration `iteration` of a run seeded `seed`. With an empty
+/// `pool`, alternately a quadratic and a synthetic-data MLP; otherwise in turn a quadratic, a
+/// synthetic-data MLP and an MLP on the meta-training rows of a real data set of the pool
+/// (task `i` is of kind `i mod 3`). An empty pool gives bit for bit the tasks of the family
+/// before real data existed.
+///
+/// # Errors
+/// None in practice (sampled sizes are valid, the pool's sets are validated).
+pub fn training_tasks_with(
+    seed: u64,
+    iteration: u64,
+    count: usize,
+    pool: &DataPool,
+) -> Result<Vec<Box<dyn Task>>> {
     let stream = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ iteration;
     let mut rng = L2oRng::seed_from_u64(stream % HELD_OUT_SEED_BASE);
+    let kinds = if pool.is_empty() { 2 } else { 3 };
     (0..count)
         .map(|i| -> Result<Box<dyn Task>> {
-            Ok(if i % 2 == 0 {
-                Box::new(QuadraticTask::sample(&mut rng)?)
-            } else {
-                Box::new(MlpTask::sample(&mut rng)?)
+            Ok(match i % kinds {
+                0 => Box::new(QuadraticTask::sample(&mut rng)?),
+                1 => Box::new(MlpTask::sample(&mut rng)?),
+                _ => Box::new(pool.sample_training(&mut rng)?),
             })
         })
         .collect()
@@ -47,11 +66,30 @@ pub fn training_tasks(seed: u64, iteration: u64, count: usize) -> Result<Vec<Box
 
 /// The held-out in-family groups, `instances` tasks each: quadratics, and MLPs on blobs,
 /// spirals and XOR. `seed` selects the draw (offset into the held-out seed range; draws from
-/// [`FIRST_UNTOUCHED_DRAW`] on are for reporting only).
+/// [`FIRST_UNTOUCHED_DRAW`] on are for reporting only). [`held_out_groups_with`] with an empty
+/// pool.
 ///
 /// # Errors
 /// None in practice (sampled sizes are valid).
 pub fn held_out_groups(seed: u64, instances: usize) -> Result<Vec<TaskGroup>> {
+    held_out_groups_with(seed, instances, &DataPool::default())
+}
+
+/// The held-out in-family groups of draw `seed`, `instances` tasks each: quadratics, MLPs on
+/// blobs, spirals and XOR, then one group `mlp-<name>` per set of `pool`, in the pool's order,
+/// of MLPs on that set's held-out rows (see [`DataPool`]: they share the data distribution
+/// with meta-training, not the rows).
+///
+/// The real-data groups are drawn from the same generator *after* the other groups, so the
+/// quadratic and synthetic groups of every draw are bitwise those of [`held_out_groups`].
+///
+/// # Errors
+/// None in practice (sampled sizes are valid, the pool's sets are validated).
+pub fn held_out_groups_with(
+    seed: u64,
+    instances: usize,
+    pool: &DataPool,
+) -> Result<Vec<TaskGroup>> {
     let mut rng = L2oRng::seed_from_u64(HELD_OUT_SEED_BASE + seed);
     let mut quads: Vec<Box<dyn Task>> = Vec::new();
     for _ in 0..instances {
@@ -68,6 +106,13 @@ pub fn held_out_groups(seed: u64, instances: usize) -> Result<Vec<TaskGroup>> {
         for _ in 0..instances {
             tasks.push(Box::new(MlpTask::sample_on(&mut rng, data)?));
         }
+        groups.push(TaskGroup::new(name, true, tasks));
+    }
+    for (name, tasks) in pool.sample_held_out(&mut rng, instances)? {
+        let tasks = tasks
+            .into_iter()
+            .map(|t| Box::new(t) as Box<dyn Task>)
+            .collect();
         groups.push(TaskGroup::new(name, true, tasks));
     }
     Ok(groups)

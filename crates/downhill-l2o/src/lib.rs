@@ -38,9 +38,11 @@
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
-//! - The task family ([`Task`]): random ill-conditioned quadratics ([`QuadraticTask`]) and
-//!   small MLPs on synthetic data ([`MlpTask`], [`Synthetic`]); [`training_tasks`] and
-//!   [`held_out_groups`] draw from disjoint seed ranges.
+//! - The task family ([`Task`]): random ill-conditioned quadratics ([`QuadraticTask`]),
+//!   small MLPs on synthetic data ([`MlpTask`], [`Synthetic`]) and, when the caller supplies
+//!   real data sets ([`RealData`] in a [`DataPool`], split once into meta-training and
+//!   held-out rows), small MLPs on row subsets of them; [`training_tasks_with`] and
+//!   [`held_out_groups_with`] draw from disjoint seed ranges (and, for real data, disjoint rows).
 //! - [`meta_train`]: antithetic evolution strategies (Salimans et al. 2017, "Evolution
 //!   strategies as a scalable alternative to reinforcement learning") on truncated unrolls,
 //!   Adam on the meta-parameters, seeded and reproducible. The meta-loss ([`meta_loss`]) is
@@ -65,6 +67,7 @@ mod mlp_task;
 mod net;
 mod optimizer;
 mod quadratic;
+mod real;
 mod report;
 mod shipped;
 mod synthetic;
@@ -76,12 +79,13 @@ pub use eval::{
     Curve, EvalConfig, EvalReport, GroupReport, TaskGroup, evaluate, reproduction_check,
 };
 pub use family::{
-    FIRST_UNTOUCHED_DRAW, HELD_OUT_SEED_BASE, L2oRng, held_out_groups, training_tasks,
+    FIRST_UNTOUCHED_DRAW, HELD_OUT_SEED_BASE, L2oRng, held_out_groups, held_out_groups_with,
+    training_tasks, training_tasks_with,
 };
 pub use features::{FEATURE_NAMES, NUM_FEATURES};
 pub use meta::{
     BASELINE_ADAM_LRS, MetaRecord, MetaRun, MetaTrainConfig, final_objective, meta_loss,
-    meta_objective, meta_objective_weighted, meta_train, soft_max_mean,
+    meta_objective, meta_objective_weighted, meta_train, meta_train_with, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{
@@ -90,6 +94,9 @@ pub use net::{
 };
 pub use optimizer::LearnedOptimizer;
 pub use quadratic::QuadraticTask;
+pub use real::{
+    DataPool, MIN_REAL_ROWS, REAL_SPLIT_SEED, REAL_TASK_ROWS, RealData, RealDataSummary,
+};
 pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};

@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
-use crate::family::{L2oRng, training_tasks};
+use crate::family::{L2oRng, training_tasks_with};
 use crate::net::{INITIAL_LR, LearnedNet};
 use crate::optimizer::LearnedOptimizer;
+use crate::real::DataPool;
 use crate::task::{Task, unroll};
 
 /// The bound on each per-step term of the meta-objective (a diverging run costs this much).
@@ -25,7 +26,8 @@ pub struct MetaTrainConfig {
     pub iterations: usize,
     /// Antithetic pairs per iteration (2 × pairs perturbed optimizers are unrolled).
     pub pairs: usize,
-    /// Tasks per iteration, alternately quadratic and MLP, shared by every perturbation.
+    /// Tasks per iteration, shared by every perturbation: in turn quadratic, synthetic-data
+    /// MLP and (with real data) real-data MLP ([`training_tasks_with`]).
     pub tasks: usize,
     /// Unroll length (inner steps per task).
     pub unroll: usize,
@@ -44,8 +46,9 @@ pub struct MetaTrainConfig {
     /// (0: never; the last iterate is returned).
     #[serde(default = "default_validate_every")]
     pub validate_every: usize,
-    /// The number of validation tasks (alternately quadratic and MLP, drawn from the training
-    /// seed range with a stream no iteration uses, so neither held-out nor trained on).
+    /// The number of validation tasks (of the kinds in the same turn as the iterations' tasks,
+    /// drawn from the training seed range, and for real data from the meta-training rows,
+    /// with a stream no iteration uses, so neither held-out nor trained on).
     #[serde(default = "default_validation_tasks")]
     pub validation_tasks: usize,
     /// The temperature `τ` of the soft maximum over tasks of the regret against Adam (see
@@ -76,6 +79,11 @@ pub struct MetaTrainConfig {
     /// the step-weighted mean; see [`meta_objective_weighted`]); default ½.
     #[serde(default = "default_final_weight")]
     pub final_weight: f64,
+    /// The names of the real data sets of the [`DataPool`] handed to [`meta_train_with`], in
+    /// order (empty: no real-data tasks, the family before real data existed). Recorded so
+    /// that a run's configuration says which data it saw; the pool must match it.
+    #[serde(default)]
+    pub real_data: Vec<String>,
 }
 
 fn default_final_weight() -> f64 {
@@ -136,6 +144,7 @@ impl Default for MetaTrainConfig {
             regret_floor: None,
             initial_lr: INITIAL_LR,
             final_weight: default_final_weight(),
+            real_data: Vec::new(),
         }
     }
 }
@@ -367,9 +376,9 @@ pub fn meta_objective_weighted(losses: &[f64], floor: f64, w: f64) -> f64 {
 /// Jᵢ = J_w(learned run on task i) − Bᵢ       Bᵢ = min over lr of J_w(Adam(lr))
 ///      (J_w = meta_objective_weighted with w = cfg.final_weight)
 ///      (then Jᵢ ← max(Jᵢ, c) if cfg.regret_floor = Some(c))
-/// J_K = τ · ln( mean_{i ∈ K} exp(Jᵢ / τ) )               per kind K (quadratic, mlp);
+/// J_K = τ · ln( mean_{i ∈ K} exp(Jᵢ / τ) )       per kind K (quadratic, mlp, mlp-real);
 ///                                                        τ = 0: J_K = mean_{i ∈ K} Jᵢ
-/// J  = Σ_K w_K J_K / Σ_K w_K         w_quadratic = cfg.quadratic_weight, w_mlp = 1
+/// J  = Σ_K w_K J_K / Σ_K w_K         w_quadratic = cfg.quadratic_weight, other kinds 1
 /// ```
 ///
 /// `baselines` holds the `Bᵢ` (zeros for `τ = 0`). Subtracting a baseline would change nothing
@@ -405,7 +414,7 @@ pub fn meta_loss(
     Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
 
-/// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`).
+/// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
 fn kind(task: &dyn Task) -> String {
     let name = task.name();
     name.split('(').next().unwrap_or_default().to_string()
@@ -460,16 +469,39 @@ fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], cfg: &MetaTrainCon
 /// evaluation tasks play no part in this choice.
 ///
 /// # Errors
-/// An invalid configuration, or an error from a task or an optimizer.
-pub fn meta_train(
+/// An invalid configuration (including [`MetaTrainConfig::real_data`] not empty: use
+/// [`meta_train_with`]), or an error from a task or an optimizer.
+pub fn meta_train(cfg: &MetaTrainConfig, on_iteration: impl FnMut(&MetaRecord)) -> Result<MetaRun> {
+    meta_train_with(cfg, &DataPool::default(), on_iteration)
+}
+
+/// [`meta_train`] on the family with the real data sets of `pool`: the iteration and
+/// validation tasks come from [`training_tasks_with`] (a third of them MLPs on the pool's
+/// meta-training rows, their own kind in the meta-loss). An empty pool is [`meta_train`].
+///
+/// # Errors
+/// As [`meta_train`], and the pool's set names differing from
+/// [`MetaTrainConfig::real_data`].
+pub fn meta_train_with(
     cfg: &MetaTrainConfig,
+    pool: &DataPool,
     mut on_iteration: impl FnMut(&MetaRecord),
 ) -> Result<MetaRun> {
     cfg.validate()?;
+    if pool.names() != cfg.real_data {
+        return Err(config(
+            "real_data",
+            format!(
+                "the configuration names {:?}, the pool holds {:?}",
+                cfg.real_data,
+                pool.names()
+            ),
+        ));
+    }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
     let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr);
     let validation_tasks = if cfg.validate_every > 0 {
-        training_tasks(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks)?
+        training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?
     } else {
         Vec::new()
     };
@@ -499,7 +531,7 @@ pub fn meta_train(
     .build::<f64>()?;
     let mut records = Vec::with_capacity(cfg.iterations);
     for k in 0..cfg.iterations {
-        let tasks = training_tasks(cfg.seed, k as u64, cfg.tasks)?;
+        let tasks = training_tasks_with(cfg.seed, k as u64, cfg.tasks, pool)?;
         let baselines = adam_baselines(&tasks, cfg, &|l| {
             meta_objective_weighted(l, cfg.floor, cfg.final_weight)
         })?;

@@ -83,6 +83,21 @@ impl MlpTask {
         })
     }
 
+    /// The features `[n, in]` the task trains on.
+    pub fn features(&self) -> &Tensor<f64> {
+        &self.x
+    }
+
+    /// The labels, one per feature row.
+    pub fn labels(&self) -> &[usize] {
+        &self.y
+    }
+
+    /// The layer sizes: input, hidden widths, classes.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
     /// A member of the family: 64 points of a random synthetic set (blobs in 2–32 dimensions
     /// with 2–8 classes, 2–3-arm spirals, or XOR), one hidden layer of 8–32 units, tanh or relu.
     ///

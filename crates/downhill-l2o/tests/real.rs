@@ -1,0 +1,276 @@
+//! Real-data tasks: the row split, the tasks drawn from each part, bad data, and that an empty
+//! pool leaves the family exactly as it was.
+
+use downhill_l2o::{
+    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task, held_out_groups,
+    held_out_groups_with, meta_train, meta_train_with, training_tasks, training_tasks_with,
+};
+use downhill_tensor::Tensor;
+use rand::SeedableRng;
+
+/// `n` rows whose first feature is the row index (so a task's rows can be traced back) and
+/// whose second is a fixed function of it; labels cycle through `classes`.
+fn indexed(name: &str, n: usize, classes: usize) -> RealData {
+    let x = (0..n)
+        .flat_map(|i| [i as f64, (i as f64 * 0.7).sin()])
+        .collect();
+    let x = Tensor::from_vec(&[n, 2], x).unwrap();
+    RealData::new(name, x, (0..n).map(|i| i % classes).collect(), classes).unwrap()
+}
+
+fn pool() -> DataPool {
+    DataPool::new(vec![indexed("small", 90, 3), indexed("large", 600, 2)]).unwrap()
+}
+
+/// The row indices a task trains on (its first feature, unstandardized).
+fn rows_of(task: &downhill_l2o::MlpTask) -> Vec<usize> {
+    let x = task.features();
+    let d = x.shape()[1];
+    x.as_slice()
+        .iter()
+        .step_by(d)
+        .map(|&v| v as usize)
+        .collect()
+}
+
+#[test]
+fn the_split_is_disjoint_complete_and_deterministic() {
+    let (a, b) = (pool(), pool());
+    for (name, n) in [("small", 90), ("large", 600)] {
+        let (train, held) = a.split(name).unwrap();
+        assert_eq!(held.len(), n / 3);
+        assert_eq!(train.len(), n - n / 3);
+        let mut all: Vec<usize> = train.iter().chain(held).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..n).collect::<Vec<_>>(), "{name}: not a partition");
+        assert_eq!(a.split(name), b.split(name));
+    }
+    assert!(a.split("missing").is_none());
+    // The split depends on the row count, not on the order the sets come in.
+    let swapped = DataPool::new(vec![indexed("large", 600, 2), indexed("small", 90, 3)]).unwrap();
+    assert_eq!(swapped.split("small"), a.split("small"));
+    let summary = a.summary();
+    assert_eq!(summary[1].training_rows + summary[1].held_out_rows, 600);
+}
+
+#[test]
+fn training_tasks_use_only_training_rows_and_held_out_groups_only_held_out_rows() {
+    let pool = pool();
+    let mut rng = L2oRng::seed_from_u64(4);
+    for _ in 0..30 {
+        let task = pool.sample_training(&mut rng).unwrap();
+        let rows = rows_of(&task);
+        let set = if task.name().contains("small") {
+            "small"
+        } else {
+            "large"
+        };
+        let (train, _) = pool.split(set).unwrap();
+        let (lo, hi) = (64.min(train.len()), 256.min(train.len()));
+        assert!((lo..=hi).contains(&rows.len()), "{}", task.name());
+        assert!(rows.iter().all(|r| train.contains(r)), "{}", task.name());
+        let mut dedup = rows.clone();
+        dedup.sort_unstable();
+        dedup.dedup();
+        assert_eq!(dedup.len(), rows.len(), "rows drawn twice");
+        let sizes = task.sizes();
+        assert_eq!(sizes[0], 2);
+        assert!((8..=32).contains(&sizes[1]));
+        assert_eq!(*sizes.last().unwrap(), if set == "small" { 3 } else { 2 });
+        assert!(task.name().starts_with("mlp-real("));
+        let (loss, grads) = task.loss_and_grad(&task.init()).unwrap();
+        assert!(loss.is_finite() && grads.len() == 4);
+    }
+    let groups = pool.sample_held_out(&mut rng, 5).unwrap();
+    assert_eq!(groups.len(), 2);
+    for ((group, tasks), set) in groups.iter().zip(["small", "large"]) {
+        assert_eq!(group, &format!("mlp-{set}"));
+        assert_eq!(tasks.len(), 5);
+        let (_, held) = pool.split(set).unwrap();
+        for t in tasks {
+            let rows = rows_of(t);
+            let (lo, hi) = (64.min(held.len()), 256.min(held.len()));
+            assert!((lo..=hi).contains(&rows.len()), "{}", t.name());
+            assert!(rows.iter().all(|r| held.contains(r)), "{}", t.name());
+        }
+    }
+}
+
+#[test]
+fn training_tasks_cycle_through_three_kinds_with_a_pool() {
+    let names = |v: &[Box<dyn Task>]| v.iter().map(|t| t.name()).collect::<Vec<_>>();
+    let tasks = training_tasks_with(3, 7, 7, &pool()).unwrap();
+    let kinds: Vec<String> = names(&tasks)
+        .iter()
+        .map(|n| n.split('(').next().unwrap().to_string())
+        .collect();
+    let want = [
+        "quadratic",
+        "mlp",
+        "mlp-real",
+        "quadratic",
+        "mlp",
+        "mlp-real",
+        "quadratic",
+    ];
+    assert_eq!(kinds, want);
+    assert_eq!(
+        names(&tasks),
+        names(&training_tasks_with(3, 7, 7, &pool()).unwrap())
+    );
+}
+
+#[test]
+fn an_empty_pool_leaves_the_family_bitwise_unchanged() {
+    let empty = DataPool::default();
+    for (seed, it) in [(0, 0), (0, 5), (3, 1 << 39)] {
+        let a = training_tasks(seed, it, 6).unwrap();
+        let b = training_tasks_with(seed, it, 6, &empty).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.name(), y.name());
+            assert_eq!(x.init(), y.init());
+        }
+    }
+    // The held-out synthetic groups of a draw do not move when real groups are added after them.
+    let plain = held_out_groups(2, 3).unwrap();
+    let with = held_out_groups_with(2, 3, &pool()).unwrap();
+    assert_eq!(with.len(), plain.len() + 2);
+    for (p, w) in plain.iter().zip(&with) {
+        assert_eq!(p.name, w.name);
+        for (s, t) in p.instances.iter().zip(&w.instances) {
+            assert_eq!(s.name(), t.name());
+            assert_eq!(s.init(), t.init());
+            let x = perturb(s.init());
+            assert_eq!(
+                s.loss_and_grad(&x).unwrap().0,
+                t.loss_and_grad(&x).unwrap().0
+            );
+        }
+    }
+    assert_eq!(with[4].name, "mlp-small");
+    assert_eq!(with[5].name, "mlp-large");
+}
+
+fn perturb(params: Vec<Tensor<f64>>) -> Vec<Tensor<f64>> {
+    params
+        .into_iter()
+        .map(|mut p| {
+            p.as_mut_slice()
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, v)| *v += 0.01 * (i as f64).cos());
+            p
+        })
+        .collect()
+}
+
+/// The first meta-loss recorded by the run that produced the weights shipped before real data
+/// existed (`assets/l2o/meta_loss.csv` at commit 021e2b7, iteration 0; the shipped command with
+/// validation off, which does not steer the trajectory): meta-training without real data must
+/// still reproduce it bit for bit.
+#[test]
+fn without_real_data_meta_training_reproduces_the_pre_real_data_run() {
+    let cfg = MetaTrainConfig {
+        iterations: 1,
+        tasks: 6,
+        validate_every: 0,
+        baseline_lrs: vec![0.03, 0.1, 0.3, 1.0, 3.0],
+        regret_floor: Some(-1.0),
+        initial_lr: 0.1,
+        ..Default::default()
+    };
+    let run = meta_train(&cfg, |_| {}).unwrap();
+    assert_eq!(run.records[0].meta_loss, 4.026496657735264);
+    assert_eq!(run.records[0].grad_norm, 1447.8522025974892);
+}
+
+#[test]
+fn the_pool_must_match_the_configuration() {
+    let tiny = MetaTrainConfig {
+        iterations: 1,
+        pairs: 1,
+        tasks: 3,
+        unroll: 3,
+        validate_every: 1,
+        validation_tasks: 3,
+        real_data: vec!["small".into(), "large".into()],
+        ..Default::default()
+    };
+    assert!(
+        meta_train(&tiny, |_| {}).is_err(),
+        "real data named but no pool"
+    );
+    let wrong = DataPool::new(vec![indexed("small", 90, 3)]).unwrap();
+    assert!(meta_train_with(&tiny, &wrong, |_| {}).is_err());
+    let run = meta_train_with(&tiny, &pool(), |_| {}).unwrap();
+    assert!(run.records[0].meta_loss.is_finite());
+    let no_data = MetaTrainConfig {
+        real_data: Vec::new(),
+        ..tiny
+    };
+    assert!(meta_train_with(&no_data, &pool(), |_| {}).is_err());
+}
+
+#[test]
+fn bad_data_is_a_clear_error() {
+    let x = |n: usize| Tensor::<f64>::zeros(&[n, 2]);
+    let labels = |n: usize| (0..n).map(|i| i % 2).collect::<Vec<_>>();
+    let err = |r: downhill_l2o::Result<RealData>| r.unwrap_err().to_string();
+    assert!(err(RealData::new("d", x(8), vec![0, 1, 2, 0, 1, 0, 1, 0], 2)).contains("label 2"));
+    assert!(err(RealData::new("d", x(8), labels(7), 2)).contains("8 feature rows but 7 labels"));
+    assert!(err(RealData::new("d", x(0), labels(0), 2)).contains("need at least"));
+    let few = MIN_REAL_ROWS - 1;
+    assert!(err(RealData::new("d", x(few), labels(few), 2)).contains("need at least"));
+    assert!(err(RealData::new("d", x(8), labels(8), 1)).contains("classes"));
+    assert!(err(RealData::new("d", Tensor::zeros(&[8]), labels(8), 2)).contains("features"));
+    assert!(err(RealData::new("d", Tensor::zeros(&[8, 0]), labels(8), 2)).contains("features"));
+    assert!(err(RealData::new("", x(8), labels(8), 2)).contains("name"));
+    assert!(err(RealData::new("a(b", x(8), labels(8), 2)).contains("name"));
+    let mut nan = x(8);
+    nan.as_mut_slice()[3] = f64::NAN;
+    assert!(err(RealData::new("d", nan, labels(8), 2)).contains("non-finite"));
+    let twice = DataPool::new(vec![indexed("s", 10, 2), indexed("s", 12, 2)]);
+    assert!(twice.unwrap_err().to_string().contains("given twice"));
+    assert!(
+        DataPool::default()
+            .sample_training(&mut L2oRng::seed_from_u64(0))
+            .is_err()
+    );
+}
+
+#[test]
+fn standardization_gives_zero_mean_unit_variance_columns() {
+    let x = Tensor::from_vec(&[4, 2], vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 6.0, 5.0]).unwrap();
+    let set = RealData::new("s", x, vec![0, 1, 0, 1], 2);
+    // Too few rows for a pool set, but standardization itself is checked on a bigger one.
+    assert!(set.is_err());
+    let x = Tensor::from_vec(
+        &[6, 2],
+        vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 6.0, 5.0, 0.0, 5.0, 12.0, 5.0],
+    )
+    .unwrap();
+    let set = RealData::new("s", x, vec![0, 1, 0, 1, 0, 1], 2).unwrap();
+    let before = set.checksum();
+    let z = set.standardized();
+    assert_ne!(z.checksum(), before);
+    // Column 0: 1, 2, 3, 6, 0, 12 → mean 4, population variance (9+4+1+4+16+64)/6 = 98/6.
+    let sd = (98.0f64 / 6.0).sqrt();
+    let want = [1.0, 2.0, 3.0, 6.0, 0.0, 12.0].map(|v| (v - 4.0) / sd);
+    let pool = DataPool::new(vec![z]).unwrap();
+    let summary = &pool.summary()[0];
+    assert_eq!((summary.rows, summary.features, summary.classes), (6, 2, 2));
+    // The held-out part has 6 / 3 = 2 rows, so a held-out task holds both of them.
+    let mut rng = L2oRng::seed_from_u64(0);
+    let t = &pool.sample_held_out(&mut rng, 1).unwrap()[0].1[0];
+    let held = pool.split("s").unwrap().1;
+    assert_eq!(t.features().shape(), [2, 2]);
+    for &row in held {
+        let r = t
+            .features()
+            .as_slice()
+            .chunks(2)
+            .find(|r| (r[0] - want[row]).abs() < 1e-12)
+            .expect("held-out row present, standardized");
+        assert_eq!(r[1], 0.0, "a constant column becomes 0");
+    }
+}
