@@ -709,8 +709,7 @@ fn softmax_cross_entropy_over_several_chunks_of_rows() {
         .collect();
     let labels: Vec<usize> = (0..n).map(|i| (i * 5) % c).collect();
     let z = t(&[n, c], &z64);
-    let z32 =
-        Tensor::<f32>::from_vec(&[n, c], z64.iter().map(|&v| v as f32).collect()).unwrap();
+    let z32 = Tensor::<f32>::from_vec(&[n, c], z64.iter().map(|&v| v as f32).collect()).unwrap();
     let (l64, _) = z.softmax_cross_entropy(&labels).unwrap();
     let (l32, p32) = z32.softmax_cross_entropy(&labels).unwrap();
     for (i, (&a, &b)) in l32.iter().zip(&l64).enumerate() {
