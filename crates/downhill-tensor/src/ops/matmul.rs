@@ -88,6 +88,7 @@ impl<E: Element> Tensor<E> {
             tb,
             E::zero(),
             &mut out,
+            None,
         ) {
             return Ok(out);
         }
@@ -148,7 +149,7 @@ impl<E: Element> Tensor<E> {
                 "output shape differs from the product's",
             ));
         }
-        if small_f32((m, n, k1), alpha, a, ta, b, tb, beta, self) {
+        if small_f32((m, n, k1), alpha, a, ta, b, tb, beta, self, None) {
             return Ok(());
         }
         let (av, bv) = (as_matrix(a, "gemm", ta)?, as_matrix(b, "gemm", tb)?);
@@ -209,7 +210,7 @@ impl<E: Element> Tensor<E> {
         }
         let (one, zero) = (E::one(), E::zero());
         let (no, yes) = (Transpose::No, Transpose::Yes);
-        if small_f32_bias((n, out, k1), one, x, no, w, yes, zero, self, bias) {
+        if small_f32((n, out, k1), one, x, no, w, yes, zero, self, bias) {
             return Ok(());
         }
         let beta = match bias {
@@ -228,24 +229,10 @@ impl<E: Element> Tensor<E> {
 }
 
 /// The small-product f32 kernels of [`small_gemm`](super::small_gemm), when `E` is `f32` and
-/// they apply; `false` (nothing done) otherwise.
+/// they apply; `false` (nothing done) otherwise. With `bias` (`α = 1`, `β = 0`; see
+/// `small_gemm::try_sgemm`) the bias row is added in the kernel's epilogue.
 #[allow(clippy::too_many_arguments)]
 fn small_f32<E: Element>(
-    dims: (usize, usize, usize),
-    alpha: E,
-    a: &Tensor<E>,
-    ta: Transpose,
-    b: &Tensor<E>,
-    tb: Transpose,
-    beta: E,
-    c: &mut Tensor<E>,
-) -> bool {
-    small_f32_bias(dims, alpha, a, ta, b, tb, beta, c, None)
-}
-
-/// [`small_f32`] with an optional bias row (`α = 1`, `β = 0`; see `small_gemm::try_sgemm`).
-#[allow(clippy::too_many_arguments)]
-fn small_f32_bias<E: Element>(
     dims: (usize, usize, usize),
     alpha: E,
     a: &Tensor<E>,
