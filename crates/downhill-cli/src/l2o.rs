@@ -96,6 +96,10 @@ pub struct TrainArgs {
     /// from iris, wine, breast-cancer; features z-scored per column; default: none).
     #[arg(long, value_delimiter = ',')]
     pub real_data: Vec<String>,
+    /// Update-growth limit γ of the optimizer being trained: a tensor's update RMS may grow by
+    /// at most this factor per step (≥ 1; default: no limit). Saved with the weights.
+    #[arg(long)]
+    pub growth_limit: Option<f64>,
 }
 
 /// `downhill l2o eval`.
@@ -168,6 +172,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,
         real_data: a.real_data.clone(),
+        growth_limit: a.growth_limit,
     };
     let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;

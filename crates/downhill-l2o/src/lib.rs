@@ -100,4 +100,4 @@ pub use real::{
 pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
-pub use weights::{FORMAT, architecture};
+pub use weights::{FORMAT, GROWTH_LIMIT_KEY, architecture};

@@ -84,6 +84,11 @@ pub struct MetaTrainConfig {
     /// that a run's configuration says which data it saw; the pool must match it.
     #[serde(default)]
     pub real_data: Vec<String>,
+    /// The update-growth limit `γ` of the optimizer being meta-trained
+    /// ([`LearnedNet::growth_limit`]; `None`: no limit, the default and the rule before the
+    /// limit existed). Every network of the run (perturbed, validated, returned) carries it.
+    #[serde(default)]
+    pub growth_limit: Option<f64>,
 }
 
 fn default_final_weight() -> f64 {
@@ -145,6 +150,7 @@ impl Default for MetaTrainConfig {
             initial_lr: INITIAL_LR,
             final_weight: default_final_weight(),
             real_data: Vec::new(),
+            growth_limit: None,
         }
     }
 }
@@ -203,6 +209,14 @@ impl MetaTrainConfig {
             return Err(config(
                 "initial_lr",
                 format!("must be finite and > 0, got {}", self.initial_lr),
+            ));
+        }
+        if let Some(g) = self.growth_limit
+            && !(g >= 1.0 && g.is_finite())
+        {
+            return Err(config(
+                "growth_limit",
+                format!("must be finite and ≥ 1, got {g}"),
             ));
         }
         if !(0.0..=1.0).contains(&self.final_weight) {
@@ -404,7 +418,7 @@ pub fn meta_loss(
             format!("{} baselines for {} tasks", baselines.len(), tasks.len()),
         ));
     }
-    let net = Arc::new(LearnedNet::from_flat(theta)?);
+    let net = Arc::new(LearnedNet::from_flat(theta)?.with_growth_limit(cfg.growth_limit)?);
     let mut scores = Vec::with_capacity(tasks.len());
     for (task, b) in tasks.iter().zip(baselines) {
         let mut opt = LearnedOptimizer::<f64>::new(net.clone());
@@ -499,7 +513,8 @@ pub fn meta_train_with(
         ));
     }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
-    let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr);
+    let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr)
+        .with_growth_limit(cfg.growth_limit)?;
     let validation_tasks = if cfg.validate_every > 0 {
         training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?
     } else {
@@ -566,7 +581,8 @@ pub fn meta_train_with(
         let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         adam.step_tensors(&mut theta, &[Tensor::from_vec(&[n], grad)?])?;
         let validation = if cfg.validate_every > 0 && (k + 1) % cfg.validate_every == 0 {
-            let net = LearnedNet::from_flat(theta[0].as_slice())?;
+            let net =
+                LearnedNet::from_flat(theta[0].as_slice())?.with_growth_limit(cfg.growth_limit)?;
             let v = validation_score(
                 &Arc::new(net.clone()),
                 &validation_tasks,
@@ -593,7 +609,7 @@ pub fn meta_train_with(
         (best.2, best.1)
     } else {
         (
-            LearnedNet::from_flat(theta[0].as_slice())?,
+            LearnedNet::from_flat(theta[0].as_slice())?.with_growth_limit(cfg.growth_limit)?,
             cfg.iterations.checked_sub(1),
         )
     };

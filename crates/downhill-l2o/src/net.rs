@@ -88,6 +88,12 @@ pub struct LearnedNet {
     pub b3: Array1<f64>,
     /// The skip path `S`, `[21, 5]`.
     pub skip: Array2<f64>,
+    /// The update-growth limit `γ` of the optimizer these weights were meta-trained with
+    /// (`None`: no limit), part of the update rule rather than a meta-parameter: from its second
+    /// step on, a tensor's update RMS may grow by at most the factor `γ` from one step to the
+    /// next (see [`LearnedOptimizer`](crate::LearnedOptimizer)). Saved in the weights' metadata
+    /// as `update_growth_limit`; [`LearnedNet::from_flat`] gives `None`.
+    pub growth_limit: Option<f64>,
 }
 
 fn normal_matrix(rng: &mut impl Rng, rows: usize, cols: usize, std: f64) -> Array2<f64> {
@@ -132,6 +138,7 @@ impl LearnedNet {
             w3,
             b3,
             skip,
+            growth_limit: None,
         }
     }
 
@@ -155,7 +162,8 @@ impl LearnedNet {
         ]
     }
 
-    /// All meta-parameters in one vector, in the order `W₁, b₁, W₂, b₂, W₃, b₃, S` (row-major).
+    /// All meta-parameters in one vector, in the order `W₁, b₁, W₂, b₂, W₃, b₃, S` (row-major);
+    /// the growth limit is not a meta-parameter and is not included.
     pub fn to_flat(&self) -> Vec<f64> {
         self.parts().concat()
     }
@@ -192,7 +200,26 @@ impl LearnedNet {
             w3: mat(take(sizes[4]), h, o),
             b3: Array1::from(take(sizes[5])),
             skip: mat(take(sizes[6]), f, o),
+            growth_limit: None,
         })
+    }
+
+    /// The same network with the update-growth limit `γ` (`None`: none).
+    ///
+    /// # Errors
+    /// A `γ` that is not finite or below 1 (a limit below 1 would force every update to
+    /// shrink).
+    pub fn with_growth_limit(mut self, growth_limit: Option<f64>) -> Result<Self> {
+        if let Some(g) = growth_limit
+            && !(g.is_finite() && g >= 1.0)
+        {
+            return Err(config(
+                "update growth limit",
+                format!("{g} must be finite and ≥ 1"),
+            ));
+        }
+        self.growth_limit = growth_limit;
+        Ok(self)
     }
 
     /// The raw outputs `(w₀, w₁, w₂, w₃, m)` for each row of `x` (`[n, 21]`), before clamping.

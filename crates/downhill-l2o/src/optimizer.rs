@@ -17,6 +17,8 @@ struct TensorState<E: Element> {
     m: [Tensor<E>; 3],
     r: Tensor<E>,
     step: u64,
+    /// The RMS of the last update `Δp` (before `lr`), for the growth limit; 0 before the first.
+    update_rms: f64,
 }
 
 impl<E: Element> TensorState<E> {
@@ -25,6 +27,7 @@ impl<E: Element> TensorState<E> {
             m: std::array::from_fn(|_| Tensor::zeros(shape)),
             r: Tensor::zeros(shape),
             step: 0,
+            update_rms: 0.0,
         }
     }
 }
@@ -129,6 +132,16 @@ impl<E: Element> LearnedOptimizer<E> {
                 .to_owned();
             delta.extend(self.net.updates(&rows));
         }
+        let rms = (delta.iter().map(|d| d * d).sum::<f64>() / delta.len().max(1) as f64).sqrt();
+        st.update_rms = match self.net.growth_limit {
+            Some(gamma) if st.step > 1 && st.update_rms > 0.0 && rms > gamma * st.update_rms => {
+                let bound = gamma * st.update_rms;
+                let scale = bound / rms;
+                delta.iter_mut().for_each(|d| *d *= scale);
+                bound
+            }
+            _ => rms,
+        };
         for ((v, p0), d) in value.as_mut_slice().iter_mut().zip(&p).zip(&delta) {
             *v = E::of(p0 + self.lr * d);
         }
@@ -217,6 +230,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         s.scalars.insert("num_params".into(), state.len() as f64);
         for (i, st) in state.iter().enumerate() {
             s.scalars.insert(key(i, "step"), st.step as f64);
+            s.scalars.insert(key(i, "update_rms"), st.update_rms);
             for k in 0..3 {
                 s.tensors.insert(key(i, &m_name(k)), st.m[k].clone());
             }
@@ -279,10 +293,18 @@ fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<
             if !(step >= 0.0 && step.fract() == 0.0) {
                 return Err(bad(format!("`{i}.step` = {step} is not a count")));
             }
+            // Absent in state saved before the growth limit existed: no limit on the next step.
+            let update_rms = s.scalars.get(&key(i, "update_rms")).copied().unwrap_or(0.0);
+            if !(update_rms.is_finite() && update_rms >= 0.0) {
+                return Err(bad(format!(
+                    "`{i}.update_rms` = {update_rms} is not a finite RMS ≥ 0"
+                )));
+            }
             Ok(TensorState {
                 m,
                 r,
                 step: step as u64,
+                update_rms,
             })
         })
         .collect()

@@ -14,6 +14,9 @@ use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 /// The value of the `format` metadata key that marks a learned-optimizer file.
 pub const FORMAT: &str = "downhill-l2o/2";
 
+/// The metadata key holding [`LearnedNet::growth_limit`] (absent: no limit).
+pub const GROWTH_LIMIT_KEY: &str = "update_growth_limit";
+
 fn bad(m: impl Into<String>) -> L2oError {
     L2oError::Weights(m.into())
 }
@@ -35,7 +38,9 @@ impl LearnedNet {
 
     /// The network as safetensors bytes: tensors `w1, b1, w2, b2, w3, b3, skip` in F64 (rows
     /// are inputs, as in `x·W`), plus `metadata` and the keys `format`, `architecture` and
-    /// `features`, which [`LearnedNet::from_safetensors`] checks.
+    /// `features`, which [`LearnedNet::from_safetensors`] checks, and `update_growth_limit`
+    /// when the network has one ([`LearnedNet::growth_limit`]; the network's value replaces any
+    /// in `metadata`).
     ///
     /// # Errors
     /// A serialization failure.
@@ -58,6 +63,10 @@ impl LearnedNet {
         meta.insert("format".into(), FORMAT.into());
         meta.insert("architecture".into(), architecture());
         meta.insert("features".into(), FEATURE_NAMES.join(","));
+        meta.remove(GROWTH_LIMIT_KEY);
+        if let Some(g) = self.growth_limit {
+            meta.insert(GROWTH_LIMIT_KEY.into(), format!("{g}"));
+        }
         safetensors::serialize(views, Some(meta)).map_err(|e| bad(e.to_string()))
     }
 
@@ -65,7 +74,8 @@ impl LearnedNet {
     ///
     /// # Errors
     /// [`L2oError::Weights`] for bytes that are not safetensors, a different format or
-    /// architecture, or a missing tensor of the wrong shape or dtype.
+    /// architecture, a missing tensor of the wrong shape or dtype, or an `update_growth_limit`
+    /// that is not a number ≥ 1.
     pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, BTreeMap<String, String>)> {
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
@@ -108,7 +118,18 @@ impl LearnedNet {
                     .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))),
             );
         }
-        Ok((LearnedNet::from_flat(&flat)?, meta))
+        let growth_limit = match meta.get(GROWTH_LIMIT_KEY) {
+            None => None,
+            Some(v) => Some(v.parse::<f64>().map_err(|e| {
+                bad(format!(
+                    "`{GROWTH_LIMIT_KEY}` metadata {v:?} is not a number: {e}"
+                ))
+            })?),
+        };
+        let net = LearnedNet::from_flat(&flat)?
+            .with_growth_limit(growth_limit)
+            .map_err(|e| bad(format!("`{GROWTH_LIMIT_KEY}` metadata: {e}")))?;
+        Ok((net, meta))
     }
 
     /// Writes [`LearnedNet::to_safetensors`] to `path` atomically (temporary file, then rename).
