@@ -34,7 +34,9 @@
 //!   weights mixing Adam-like directions `m̂_β/r̂` and a log learning rate, so the step always
 //!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3 by
 //!   default, 0.1 for the shipped run; up to a small random output layer), so meta-training
-//!   refines a good optimizer instead of searching from noise.
+//!   refines a good optimizer instead of searching from noise. An optional update-growth
+//!   limit ([`LearnedNet::growth_limit`], Rprop's growth factor on a tensor's update RMS)
+//!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2.
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
