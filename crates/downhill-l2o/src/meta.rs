@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
 use crate::family::{L2oRng, training_tasks_with};
-use crate::net::{INITIAL_LR, LearnedNet};
+use crate::net::{INITIAL_LR, LearnedNet, check_growth_limit};
 use crate::optimizer::LearnedOptimizer;
 use crate::real::DataPool;
 use crate::task::{Task, unroll};
@@ -211,14 +211,7 @@ impl MetaTrainConfig {
                 format!("must be finite and > 0, got {}", self.initial_lr),
             ));
         }
-        if let Some(g) = self.growth_limit
-            && !(g >= 1.0 && g.is_finite())
-        {
-            return Err(config(
-                "growth_limit",
-                format!("must be finite and ≥ 1, got {g}"),
-            ));
-        }
+        check_growth_limit(self.growth_limit, "growth_limit")?;
         if !(0.0..=1.0).contains(&self.final_weight) {
             return Err(config(
                 "final_weight",
@@ -418,7 +411,7 @@ pub fn meta_loss(
             format!("{} baselines for {} tasks", baselines.len(), tasks.len()),
         ));
     }
-    let net = Arc::new(LearnedNet::from_flat(theta)?.with_growth_limit(cfg.growth_limit)?);
+    let net = Arc::new(net_of(theta, cfg)?);
     let mut scores = Vec::with_capacity(tasks.len());
     for (task, b) in tasks.iter().zip(baselines) {
         let mut opt = LearnedOptimizer::<f64>::new(net.clone());
@@ -426,6 +419,11 @@ pub fn meta_loss(
         scores.push(meta_objective_weighted(&losses, cfg.floor, cfg.final_weight) - b);
     }
     Ok(per_kind_soft_max(tasks, &scores, cfg))
+}
+
+/// The network of the meta-parameters `theta`, with the run's growth limit.
+fn net_of(theta: &[f64], cfg: &MetaTrainConfig) -> Result<LearnedNet> {
+    LearnedNet::from_flat(theta)?.with_growth_limit(cfg.growth_limit)
 }
 
 /// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
@@ -581,8 +579,7 @@ pub fn meta_train_with(
         let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         adam.step_tensors(&mut theta, &[Tensor::from_vec(&[n], grad)?])?;
         let validation = if cfg.validate_every > 0 && (k + 1) % cfg.validate_every == 0 {
-            let net =
-                LearnedNet::from_flat(theta[0].as_slice())?.with_growth_limit(cfg.growth_limit)?;
+            let net = net_of(theta[0].as_slice(), cfg)?;
             let v = validation_score(
                 &Arc::new(net.clone()),
                 &validation_tasks,
@@ -609,7 +606,7 @@ pub fn meta_train_with(
         (best.2, best.1)
     } else {
         (
-            LearnedNet::from_flat(theta[0].as_slice())?.with_growth_limit(cfg.growth_limit)?,
+            net_of(theta[0].as_slice(), cfg)?,
             cfg.iterations.checked_sub(1),
         )
     };

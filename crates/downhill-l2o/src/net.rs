@@ -210,14 +210,7 @@ impl LearnedNet {
     /// A `γ` that is not finite or below 1 (a limit below 1 would force every update to
     /// shrink).
     pub fn with_growth_limit(mut self, growth_limit: Option<f64>) -> Result<Self> {
-        if let Some(g) = growth_limit
-            && !(g.is_finite() && g >= 1.0)
-        {
-            return Err(config(
-                "update growth limit",
-                format!("{g} must be finite and ≥ 1"),
-            ));
-        }
+        check_growth_limit(growth_limit, "update growth limit")?;
         self.growth_limit = growth_limit;
         Ok(self)
     }
@@ -246,6 +239,17 @@ impl LearnedNet {
                 -STEP_SCALE * m.exp() * d
             })
             .collect()
+    }
+}
+
+/// Checks an update-growth limit (finite and ≥ 1 when given); `name` is the setting the error
+/// names.
+pub(crate) fn check_growth_limit(growth_limit: Option<f64>, name: &'static str) -> Result<()> {
+    match growth_limit {
+        Some(g) if !(g.is_finite() && g >= 1.0) => {
+            Err(config(name, format!("must be finite and ≥ 1, got {g}")))
+        }
+        _ => Ok(()),
     }
 }
 
