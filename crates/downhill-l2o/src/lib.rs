@@ -102,4 +102,4 @@ pub use real::{
 pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
-pub use weights::{FORMAT, GROWTH_LIMIT_KEY, architecture};
+pub use weights::{FORMAT, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, architecture};

@@ -11,8 +11,19 @@ use crate::error::{L2oError, Result};
 use crate::features::{FEATURE_NAMES, NUM_FEATURES};
 use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 
-/// The value of the `format` metadata key that marks a learned-optimizer file.
-pub const FORMAT: &str = "downhill-l2o/2";
+/// The value of the `format` metadata key that marks a learned-optimizer file whose network
+/// has an update-growth limit ([`LearnedNet::growth_limit`], stored under
+/// [`GROWTH_LIMIT_KEY`], which this format requires).
+///
+/// A reader that predates the limit rejects this format instead of running the network
+/// without its limit, which would change its updates.
+pub const FORMAT: &str = "downhill-l2o/3";
+
+/// The `format` of a file whose network has no growth limit. Such a network runs the same in
+/// every reader that knows the architecture, so it keeps the older format string. It is also
+/// accepted with a [`GROWTH_LIMIT_KEY`], as written between the limit's introduction and
+/// [`FORMAT`].
+pub const FORMAT_NO_LIMIT: &str = "downhill-l2o/2";
 
 /// The metadata key holding [`LearnedNet::growth_limit`] (absent: no limit).
 pub const GROWTH_LIMIT_KEY: &str = "update_growth_limit";
@@ -40,7 +51,8 @@ impl LearnedNet {
     /// are inputs, as in `x·W`), plus `metadata` and the keys `format`, `architecture` and
     /// `features`, which [`LearnedNet::from_safetensors`] checks, and `update_growth_limit`
     /// when the network has one ([`LearnedNet::growth_limit`]; the network's value replaces any
-    /// in `metadata`).
+    /// in `metadata`). `format` is [`FORMAT`] for a network with a growth limit and
+    /// [`FORMAT_NO_LIMIT`] for one without.
     ///
     /// # Errors
     /// A serialization failure.
@@ -60,22 +72,27 @@ impl LearnedNet {
             })
             .collect::<Result<Vec<_>>>()?;
         let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
-        meta.insert("format".into(), FORMAT.into());
         meta.insert("architecture".into(), architecture());
         meta.insert("features".into(), FEATURE_NAMES.join(","));
         meta.remove(GROWTH_LIMIT_KEY);
-        if let Some(g) = self.growth_limit {
-            meta.insert(GROWTH_LIMIT_KEY.into(), format!("{g}"));
-        }
+        let format = match self.growth_limit {
+            Some(g) => {
+                meta.insert(GROWTH_LIMIT_KEY.into(), format!("{g}"));
+                FORMAT
+            }
+            None => FORMAT_NO_LIMIT,
+        };
+        meta.insert("format".into(), format.into());
         safetensors::serialize(views, Some(meta)).map_err(|e| bad(e.to_string()))
     }
 
     /// Reads a network written by [`LearnedNet::to_safetensors`], and its metadata.
     ///
     /// # Errors
-    /// [`L2oError::Weights`] for bytes that are not safetensors, a different format or
-    /// architecture, a missing tensor of the wrong shape or dtype, or an `update_growth_limit`
-    /// that is not a number ≥ 1.
+    /// [`L2oError::Weights`] for bytes that are not safetensors, a format other than
+    /// [`FORMAT`] or [`FORMAT_NO_LIMIT`], a different architecture, a missing tensor of the
+    /// wrong shape or dtype, an `update_growth_limit` that is not a number ≥ 1, or a
+    /// [`FORMAT`] file without one.
     pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, BTreeMap<String, String>)> {
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
@@ -85,10 +102,15 @@ impl LearnedNet {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        if meta.get("format").map(String::as_str) != Some(FORMAT) {
+        let format = meta.get("format").map(String::as_str);
+        if format != Some(FORMAT) && format != Some(FORMAT_NO_LIMIT) {
             return Err(bad(format!(
-                "`format` metadata is {:?}, expected {FORMAT:?}",
-                meta.get("format")
+                "`format` metadata is {format:?}, expected {FORMAT:?} or {FORMAT_NO_LIMIT:?}"
+            )));
+        }
+        if format == Some(FORMAT) && !meta.contains_key(GROWTH_LIMIT_KEY) {
+            return Err(bad(format!(
+                "format {FORMAT:?} requires the `{GROWTH_LIMIT_KEY}` metadata key"
             )));
         }
         if meta.get("architecture") != Some(&architecture()) {

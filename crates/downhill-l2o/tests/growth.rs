@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use downhill_l2o::{
-    GROWTH_LIMIT_KEY, L2oError, L2oRng, LearnedNet, LearnedOptimizer, MetaTrainConfig, meta_train,
+    FORMAT, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, L2oError, L2oRng, LearnedNet, LearnedOptimizer,
+    MetaTrainConfig, meta_train,
 };
 use downhill_optim::Optimizer;
 use downhill_tensor::Tensor;
@@ -84,10 +85,12 @@ fn the_limit_is_saved_with_the_weights_and_in_the_state() {
     let (back, meta) = LearnedNet::from_safetensors(&net.to_safetensors(&stale).unwrap()).unwrap();
     assert_eq!(back.growth_limit, Some(1.5));
     assert_eq!(meta[GROWTH_LIMIT_KEY], "1.5");
+    assert_eq!(meta["format"], FORMAT);
     assert_eq!(back, net);
     let none = LearnedNet::initial(&mut L2oRng::seed_from_u64(1));
     let (_, meta) = LearnedNet::from_safetensors(&none.to_safetensors(&stale).unwrap()).unwrap();
     assert!(!meta.contains_key(GROWTH_LIMIT_KEY), "{meta:?}");
+    assert_eq!(meta["format"], FORMAT_NO_LIMIT);
 
     let mut opt = LearnedOptimizer::<f64>::new(Arc::new(net));
     let mut p = vec![Tensor::<f64>::ones(&[N])];
@@ -132,6 +135,30 @@ fn bad_limits_are_rejected_with_their_name() {
             Err(L2oError::Weights(m)) => assert!(m.contains(GROWTH_LIMIT_KEY), "{m}"),
             other => panic!("{bad}: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn formats_mark_the_limit_and_older_files_still_load() {
+    let limited = LearnedNet::initial(&mut L2oRng::seed_from_u64(1))
+        .with_growth_limit(Some(1.25))
+        .unwrap();
+    // A file written between the limit's introduction and format /3: format /2 and the key.
+    let legacy = with_raw_metadata(&limited, "format", FORMAT_NO_LIMIT);
+    let (back, _) = LearnedNet::from_safetensors(&legacy).unwrap();
+    assert_eq!(back, limited);
+    // Format /3 without the key would silently drop the limit: an error naming the key.
+    let free = LearnedNet::initial(&mut L2oRng::seed_from_u64(1));
+    match LearnedNet::from_safetensors(&with_raw_metadata(&free, "format", FORMAT)) {
+        Err(L2oError::Weights(m)) => assert!(m.contains(GROWTH_LIMIT_KEY), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // An unknown format names both accepted ones.
+    match LearnedNet::from_safetensors(&with_raw_metadata(&limited, "format", "downhill-l2o/9")) {
+        Err(L2oError::Weights(m)) => {
+            assert!(m.contains("downhill-l2o/9") && m.contains(FORMAT), "{m}")
+        }
+        other => panic!("{other:?}"),
     }
 }
 
