@@ -141,16 +141,25 @@ pub fn run(args: L2oArgs) -> Result<()> {
     }
 }
 
+/// The checked-out commit of the working directory, with `-dirty` when tracked files differ
+/// from it, or `unknown` outside a git checkout. Taken when the run starts, so that a commit
+/// made while it runs is not recorded as its source.
 fn git_commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map_or_else(
-            || "unknown".into(),
-            |o| String::from_utf8_lossy(&o.stdout).trim().to_string(),
-        )
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "HEAD"]) {
+        None => "unknown".into(),
+        Some(head) => match git(&["status", "--porcelain", "--untracked-files=no"]) {
+            Some(changes) if !changes.is_empty() => format!("{head}-dirty"),
+            _ => head,
+        },
+    }
 }
 
 fn train(a: &TrainArgs) -> Result<()> {
@@ -181,6 +190,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         ProgressStyle::with_template("meta-train {bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let commit = git_commit();
     let start = Instant::now();
     let run = meta_train_with(&cfg, &pool, |r| {
         bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
@@ -207,7 +217,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         "command": command,
         "config": cfg,
         "wall_time_seconds": wall,
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "final_meta_loss": records.last().map(|r| r.meta_loss),
         "initial_validation": run.initial_validation,
         "selected_iteration": run.selected,
