@@ -100,6 +100,11 @@ pub struct TrainArgs {
     /// at most this factor per step (≥ 1; default: no limit). Saved with the weights.
     #[arg(long)]
     pub growth_limit: Option<f64>,
+    /// Reversal shrink η of the optimizer being trained (experimental): a tensor's update is
+    /// multiplied by η when its gradient points against its fast momentum (0 < η ≤ 1; default:
+    /// none). Saved with the weights.
+    #[arg(long)]
+    pub reversal_shrink: Option<f64>,
 }
 
 /// `downhill l2o eval`.
@@ -182,6 +187,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         final_weight: a.final_weight,
         real_data: a.real_data.clone(),
         growth_limit: a.growth_limit,
+        reversal_shrink: a.reversal_shrink,
     };
     let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;

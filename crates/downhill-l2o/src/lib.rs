@@ -36,7 +36,9 @@
 //!   default, 0.1 for the shipped run; up to a small random output layer), so meta-training
 //!   refines a good optimizer instead of searching from noise. An optional update-growth
 //!   limit ([`LearnedNet::growth_limit`], Rprop's growth factor on a tensor's update RMS)
-//!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2.
+//!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2. So does
+//!   the experimental reversal shrink ([`LearnedNet::reversal_shrink`], Rprop's decrease
+//!   factor when a tensor's gradient turns against its momentum), which the shipped ones lack.
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
@@ -102,4 +104,4 @@ pub use real::{
 pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
-pub use weights::{FORMAT, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, architecture};
+pub use weights::{FORMAT, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, REVERSAL_SHRINK_KEY, architecture};

@@ -94,6 +94,19 @@ pub struct LearnedNet {
     /// next (see [`LearnedOptimizer`](crate::LearnedOptimizer)). Saved in the weights' metadata
     /// as `update_growth_limit`; [`LearnedNet::from_flat`] gives `None`.
     pub growth_limit: Option<f64>,
+    /// The reversal shrink `η` (`None`: none), like [`LearnedNet::growth_limit`] part of the
+    /// update rule: when a tensor's gradient points against its fast momentum from before the
+    /// step, its update is multiplied by `η` (after the growth limit). Rprop's step decrease
+    /// `η⁻` at tensor level, next to the limit's increase `η⁺`:
+    ///
+    /// ```text
+    /// if cos(g_t, m_0.5,t−1) < 0:   Δp_t ← η · Δp_t        (0 < η ≤ 1)
+    /// ```
+    ///
+    /// Saved in the weights' metadata as `update_reversal_shrink`; [`LearnedNet::from_flat`]
+    /// gives `None`. Experimental: the shipped weights have none (assets/l2o/README.md,
+    /// candidates C11 and C12).
+    pub reversal_shrink: Option<f64>,
 }
 
 fn normal_matrix(rng: &mut impl Rng, rows: usize, cols: usize, std: f64) -> Array2<f64> {
@@ -139,6 +152,7 @@ impl LearnedNet {
             b3,
             skip,
             growth_limit: None,
+            reversal_shrink: None,
         }
     }
 
@@ -201,6 +215,7 @@ impl LearnedNet {
             b3: Array1::from(take(sizes[5])),
             skip: mat(take(sizes[6]), f, o),
             growth_limit: None,
+            reversal_shrink: None,
         })
     }
 
@@ -212,6 +227,17 @@ impl LearnedNet {
     pub fn with_growth_limit(mut self, growth_limit: Option<f64>) -> Result<Self> {
         check_growth_limit(growth_limit, "update growth limit")?;
         self.growth_limit = growth_limit;
+        Ok(self)
+    }
+
+    /// The same network with the reversal shrink `η` (`None`: none); see
+    /// [`LearnedNet::reversal_shrink`].
+    ///
+    /// # Errors
+    /// An `η` that is not in `(0, 1]`.
+    pub fn with_reversal_shrink(mut self, reversal_shrink: Option<f64>) -> Result<Self> {
+        check_reversal_shrink(reversal_shrink, "reversal shrink")?;
+        self.reversal_shrink = reversal_shrink;
         Ok(self)
     }
 
@@ -248,6 +274,16 @@ pub(crate) fn check_growth_limit(growth_limit: Option<f64>, name: &'static str) 
     match growth_limit {
         Some(g) if !(g.is_finite() && g >= 1.0) => {
             Err(config(name, format!("must be finite and ≥ 1, got {g}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a reversal shrink (in `(0, 1]` when given); `name` is the setting the error names.
+pub(crate) fn check_reversal_shrink(shrink: Option<f64>, name: &'static str) -> Result<()> {
+    match shrink {
+        Some(e) if !(e > 0.0 && e <= 1.0) => {
+            Err(config(name, format!("must be in (0, 1], got {e}")))
         }
         _ => Ok(()),
     }

@@ -43,7 +43,10 @@ impl<E: Element> TensorState<E> {
 /// ```text
 /// for every parameter tensor p with gradient g:
 ///   t ← t + 1;  update the accumulators with g;  x = features(p, g, accumulators, t)
-///   p ← p + lr · Δp(x)            (LearnedNet::updates, computed in f64, rounded to E)
+///   Δp = Δp(x)                    (LearnedNet::updates, computed in f64)
+///   then, if the network has them: the growth limit (LearnedNet::growth_limit) and the
+///   reversal shrink (LearnedNet::reversal_shrink) on Δp
+///   p ← p + lr · Δp               (rounded to E)
 /// ```
 ///
 /// # Errors
@@ -121,6 +124,8 @@ impl<E: Element> LearnedOptimizer<E> {
             m: std::array::from_fn(|k| f64s(&st.m[k])),
             r: f64s(&st.r),
         };
+        // Before the accumulators move: does the gradient point against the fast momentum?
+        let reversed = self.net.reversal_shrink.is_some() && cosine(&acc.m[0], &g) < 0.0;
         acc.update(&g);
         st.step += 1;
         let x = feature_matrix(&p, &g, &acc, st.step);
@@ -142,6 +147,10 @@ impl<E: Element> LearnedOptimizer<E> {
             }
             _ => rms,
         };
+        if let Some(eta) = self.net.reversal_shrink.filter(|_| reversed) {
+            delta.iter_mut().for_each(|d| *d *= eta);
+            st.update_rms *= eta;
+        }
         for ((v, p0), d) in value.as_mut_slice().iter_mut().zip(&p).zip(&delta) {
             *v = E::of(p0 + self.lr * d);
         }
@@ -154,6 +163,18 @@ impl<E: Element> LearnedOptimizer<E> {
             store(&mut st.m[k], &acc.m[k]);
         }
         store(&mut st.r, &acc.r);
+    }
+}
+
+/// `⟨a, b⟩ / (|a|·|b|)`, 0 when either is zero.
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
     }
 }
 

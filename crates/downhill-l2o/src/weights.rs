@@ -13,13 +13,14 @@ use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 
 /// The value of the `format` metadata key that marks a learned-optimizer file whose network
 /// has an update-growth limit ([`LearnedNet::growth_limit`], stored under
-/// [`GROWTH_LIMIT_KEY`], which this format requires).
+/// [`GROWTH_LIMIT_KEY`]) or a reversal shrink ([`LearnedNet::reversal_shrink`], under
+/// [`REVERSAL_SHRINK_KEY`]); this format requires at least one of the two keys.
 ///
 /// A reader that predates the limit rejects this format instead of running the network
 /// without its limit, which would change its updates.
 pub const FORMAT: &str = "downhill-l2o/3";
 
-/// The `format` of a file whose network has no growth limit. Such a network runs the same in
+/// The `format` of a file whose network has neither a growth limit nor a reversal shrink. Such a network runs the same in
 /// every reader that knows the architecture, so it keeps the older format string. It is also
 /// accepted with a [`GROWTH_LIMIT_KEY`], as written between the limit's introduction and
 /// [`FORMAT`].
@@ -27,6 +28,9 @@ pub const FORMAT_NO_LIMIT: &str = "downhill-l2o/2";
 
 /// The metadata key holding [`LearnedNet::growth_limit`] (absent: no limit).
 pub const GROWTH_LIMIT_KEY: &str = "update_growth_limit";
+
+/// The metadata key holding [`LearnedNet::reversal_shrink`] (absent: none).
+pub const REVERSAL_SHRINK_KEY: &str = "update_reversal_shrink";
 
 fn bad(m: impl Into<String>) -> L2oError {
     L2oError::Weights(m.into())
@@ -51,8 +55,8 @@ impl LearnedNet {
     /// are inputs, as in `x·W`), plus `metadata` and the keys `format`, `architecture` and
     /// `features`, which [`LearnedNet::from_safetensors`] checks, and `update_growth_limit`
     /// when the network has one ([`LearnedNet::growth_limit`]; the network's value replaces any
-    /// in `metadata`). `format` is [`FORMAT`] for a network with a growth limit and
-    /// [`FORMAT_NO_LIMIT`] for one without.
+    /// in `metadata`), likewise `update_reversal_shrink`. `format` is [`FORMAT`] for a network
+    /// with either and [`FORMAT_NO_LIMIT`] for one with neither.
     ///
     /// # Errors
     /// A serialization failure.
@@ -74,14 +78,17 @@ impl LearnedNet {
         let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
         meta.insert("architecture".into(), architecture());
         meta.insert("features".into(), FEATURE_NAMES.join(","));
-        meta.remove(GROWTH_LIMIT_KEY);
-        let format = match self.growth_limit {
-            Some(g) => {
-                meta.insert(GROWTH_LIMIT_KEY.into(), format!("{g}"));
-                FORMAT
+        let mut format = FORMAT_NO_LIMIT;
+        for (key, value) in [
+            (GROWTH_LIMIT_KEY, self.growth_limit),
+            (REVERSAL_SHRINK_KEY, self.reversal_shrink),
+        ] {
+            meta.remove(key);
+            if let Some(v) = value {
+                meta.insert(key.into(), format!("{v}"));
+                format = FORMAT;
             }
-            None => FORMAT_NO_LIMIT,
-        };
+        }
         meta.insert("format".into(), format.into());
         safetensors::serialize(views, Some(meta)).map_err(|e| bad(e.to_string()))
     }
@@ -91,8 +98,9 @@ impl LearnedNet {
     /// # Errors
     /// [`L2oError::Weights`] for bytes that are not safetensors, a format other than
     /// [`FORMAT`] or [`FORMAT_NO_LIMIT`], a different architecture, a missing tensor of the
-    /// wrong shape or dtype, an `update_growth_limit` that is not a number ≥ 1, or a
-    /// [`FORMAT`] file without one.
+    /// wrong shape or dtype, an `update_growth_limit` that is not a number ≥ 1, an
+    /// `update_reversal_shrink` that is not a number in `(0, 1]`, or a [`FORMAT`] file with
+    /// neither.
     pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, BTreeMap<String, String>)> {
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
@@ -108,9 +116,12 @@ impl LearnedNet {
                 "`format` metadata is {format:?}, expected {FORMAT:?} or {FORMAT_NO_LIMIT:?}"
             )));
         }
-        if format == Some(FORMAT) && !meta.contains_key(GROWTH_LIMIT_KEY) {
+        if format == Some(FORMAT)
+            && !meta.contains_key(GROWTH_LIMIT_KEY)
+            && !meta.contains_key(REVERSAL_SHRINK_KEY)
+        {
             return Err(bad(format!(
-                "format {FORMAT:?} requires the `{GROWTH_LIMIT_KEY}` metadata key"
+                "format {FORMAT:?} requires the `{GROWTH_LIMIT_KEY}` or `{REVERSAL_SHRINK_KEY}` metadata key"
             )));
         }
         if meta.get("architecture") != Some(&architecture()) {
@@ -140,17 +151,18 @@ impl LearnedNet {
                     .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))),
             );
         }
-        let growth_limit = match meta.get(GROWTH_LIMIT_KEY) {
-            None => None,
-            Some(v) => Some(v.parse::<f64>().map_err(|e| {
-                bad(format!(
-                    "`{GROWTH_LIMIT_KEY}` metadata {v:?} is not a number: {e}"
-                ))
-            })?),
+        let number = |key: &str| match meta.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|e| bad(format!("`{key}` metadata {v:?} is not a number: {e}"))),
         };
         let net = LearnedNet::from_flat(&flat)?
-            .with_growth_limit(growth_limit)
-            .map_err(|e| bad(format!("`{GROWTH_LIMIT_KEY}` metadata: {e}")))?;
+            .with_growth_limit(number(GROWTH_LIMIT_KEY)?)
+            .map_err(|e| bad(format!("`{GROWTH_LIMIT_KEY}` metadata: {e}")))?
+            .with_reversal_shrink(number(REVERSAL_SHRINK_KEY)?)
+            .map_err(|e| bad(format!("`{REVERSAL_SHRINK_KEY}` metadata: {e}")))?;
         Ok((net, meta))
     }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
-use crate::net::{INITIAL_LR, check_growth_limit};
+use crate::net::{INITIAL_LR, check_growth_limit, check_reversal_shrink};
 
 /// Meta-training settings; the defaults are the shipped run's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +75,11 @@ pub struct MetaTrainConfig {
     /// limit existed). Every network of the run (perturbed, validated, returned) carries it.
     #[serde(default)]
     pub growth_limit: Option<f64>,
+    /// The reversal shrink `η` of the optimizer being meta-trained
+    /// ([`LearnedNet::reversal_shrink`](crate::net::LearnedNet::reversal_shrink); `None`: none,
+    /// the default). Every network of the run carries it, like the growth limit.
+    #[serde(default)]
+    pub reversal_shrink: Option<f64>,
 }
 
 fn default_final_weight() -> f64 {
@@ -137,6 +142,7 @@ impl Default for MetaTrainConfig {
             final_weight: default_final_weight(),
             real_data: Vec::new(),
             growth_limit: None,
+            reversal_shrink: None,
         }
     }
 }
@@ -198,6 +204,7 @@ impl MetaTrainConfig {
             ));
         }
         check_growth_limit(self.growth_limit, "growth_limit")?;
+        check_reversal_shrink(self.reversal_shrink, "reversal_shrink")?;
         if !(0.0..=1.0).contains(&self.final_weight) {
             return Err(config(
                 "final_weight",

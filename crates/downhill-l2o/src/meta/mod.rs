@@ -140,9 +140,11 @@ pub fn meta_loss(
     Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
 
-/// The network of the meta-parameters `theta`, with the run's growth limit.
+/// The network of the meta-parameters `theta`, with the run's growth limit and reversal shrink.
 fn net_of(theta: &[f64], cfg: &MetaTrainConfig) -> Result<LearnedNet> {
-    LearnedNet::from_flat(theta)?.with_growth_limit(cfg.growth_limit)
+    LearnedNet::from_flat(theta)?
+        .with_growth_limit(cfg.growth_limit)?
+        .with_reversal_shrink(cfg.reversal_shrink)
 }
 
 /// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
@@ -231,7 +233,8 @@ pub fn meta_train_with(
     }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
     let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr)
-        .with_growth_limit(cfg.growth_limit)?;
+        .with_growth_limit(cfg.growth_limit)?
+        .with_reversal_shrink(cfg.reversal_shrink)?;
     let validation_tasks = if cfg.validate_every > 0 {
         training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?
     } else {
