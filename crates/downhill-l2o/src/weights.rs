@@ -20,10 +20,10 @@ use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 /// without its limit, which would change its updates.
 pub const FORMAT: &str = "downhill-l2o/3";
 
-/// The `format` of a file whose network has neither a growth limit nor a reversal shrink. Such a network runs the same in
-/// every reader that knows the architecture, so it keeps the older format string. It is also
-/// accepted with a [`GROWTH_LIMIT_KEY`], as written between the limit's introduction and
-/// [`FORMAT`].
+/// The `format` of a file whose network has neither a growth limit nor a reversal shrink.
+/// Such a network runs the same in every reader that knows the architecture, so it keeps the
+/// older format string. It is also accepted with a [`GROWTH_LIMIT_KEY`], as written between
+/// the limit's introduction and [`FORMAT`].
 pub const FORMAT_NO_LIMIT: &str = "downhill-l2o/2";
 
 /// The metadata key holding [`LearnedNet::growth_limit`] (absent: no limit).
