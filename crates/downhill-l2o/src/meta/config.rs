@@ -12,8 +12,9 @@ pub struct MetaTrainConfig {
     pub iterations: usize,
     /// Antithetic pairs per iteration (2 × pairs perturbed optimizers are unrolled).
     pub pairs: usize,
-    /// Tasks per iteration, shared by every perturbation: in turn quadratic, synthetic-data
-    /// MLP and (with real data) real-data MLP ([`training_tasks_with`](crate::family::training_tasks_with)).
+    /// Tasks per iteration, shared by every perturbation: in turn quadratic, synthetic-data MLP and
+    /// (with real data) real-data MLP
+    /// ([`training_tasks_with`](crate::family::training_tasks_with)).
     pub tasks: usize,
     /// Unroll length (inner steps per task).
     pub unroll: usize,
@@ -23,9 +24,9 @@ pub struct MetaTrainConfig {
     pub meta_lr: f64,
     /// The seed of everything random: the initial network, the tasks, the perturbations.
     pub seed: u64,
-    /// The floor of each per-step term of [`meta_objective`](super::meta_objective): a loss ratio `L_t/L_0` below
-    /// `e^floor` counts as solved, so easy tasks stop earning credit there and the hard
-    /// ones get the attention.
+    /// The floor of each per-step term of [`meta_objective`](super::meta_objective): a loss ratio
+    /// `L_t/L_0` below `e^floor` counts as solved, so easy tasks stop earning credit there and the
+    /// hard ones get the attention.
     #[serde(default = "default_floor")]
     pub floor: f64,
     /// Score the current network on the fixed validation tasks every this many iterations
@@ -38,41 +39,46 @@ pub struct MetaTrainConfig {
     #[serde(default = "default_validation_tasks")]
     pub validation_tasks: usize,
     /// The temperature `τ` of the soft maximum over tasks of the regret against Adam (see
-    /// [`meta_loss`](super::meta_loss)); 0 gives the plain mean of the objectives (no Adam baseline).
+    /// [`meta_loss`](super::meta_loss)); 0 gives the plain mean of the objectives (no Adam
+    /// baseline).
     #[serde(default = "default_tau")]
     pub tau: f64,
-    /// Adam's learning rates for the per-task baseline of [`meta_loss`](super::meta_loss) (and of the validation
-    /// score): each task's reference is the best of Adam over these. Default
+    /// Adam's learning rates for the per-task baseline of [`meta_loss`](super::meta_loss) (and of
+    /// the validation score): each task's reference is the best of Adam over these. Default
     /// [`BASELINE_ADAM_LRS`].
     #[serde(default = "default_baseline_lrs")]
     pub baseline_lrs: Vec<f64>,
-    /// The weight of the quadratic kind in the mean over kinds of [`meta_loss`](super::meta_loss) (the MLP kind
-    /// has weight 1); default 1.
+    /// The weight of the quadratic kind in the mean over kinds of [`meta_loss`](super::meta_loss)
+    /// (the MLP kind has weight 1); default 1.
     #[serde(default = "default_quadratic_weight")]
     pub quadratic_weight: f64,
-    /// A lower bound on each task's regret in [`meta_loss`](super::meta_loss) and the validation score (`None`:
-    /// unbounded). With `Some(c)`, beating Adam on a task by more than `e^{−c}` in loss ratio
-    /// earns no further credit, so the meta-gradient comes from the tasks where the learned
-    /// optimizer is behind or close, which is what per-instance wins and a mean over instances
-    /// dominated by the hardest ones measure.
+    /// A lower bound on each task's regret in [`meta_loss`](super::meta_loss) and the validation
+    /// score (`None`: unbounded). With `Some(c)`, beating Adam on a task by more than `e^{−c}` in
+    /// loss ratio earns no further credit, so the meta-gradient comes from the tasks where the
+    /// learned optimizer is behind or close, which is what per-instance wins and a mean over
+    /// instances dominated by the hardest ones measure.
     #[serde(default)]
     pub regret_floor: Option<f64>,
-    /// The learning rate of the Adam the initial network is ([`LearnedNet::initial_with_lr`](crate::net::LearnedNet::initial_with_lr));
-    /// default [`INITIAL_LR`] (0.3).
+    /// The learning rate of the Adam the initial network is
+    /// ([`LearnedNet::initial_with_lr`](crate::net::LearnedNet::initial_with_lr)); default
+    /// [`INITIAL_LR`] (0.3).
     #[serde(default = "default_initial_lr")]
     pub initial_lr: f64,
-    /// The weight of the final log loss ratio in each unroll's objective (the rest goes to
-    /// the step-weighted mean; see [`meta_objective_weighted`](super::meta_objective_weighted)); default ½.
+    /// The weight of the final log loss ratio in each unroll's objective (the rest goes to the
+    /// step-weighted mean; see [`meta_objective_weighted`](super::meta_objective_weighted));
+    /// default ½.
     #[serde(default = "default_final_weight")]
     pub final_weight: f64,
-    /// The names of the real data sets of the [`DataPool`](crate::real::DataPool) handed to [`meta_train_with`](super::meta_train_with), in
-    /// order (empty: no real-data tasks, the family before real data existed). Recorded so
-    /// that a run's configuration says which data it saw; the pool must match it.
+    /// The names of the real data sets of the [`DataPool`](crate::real::DataPool) handed to
+    /// [`meta_train_with`](super::meta_train_with), in order (empty: no real-data tasks, the family
+    /// before real data existed). Recorded so that a run's configuration says which data it saw;
+    /// the pool must match it.
     #[serde(default)]
     pub real_data: Vec<String>,
     /// The update-growth limit `γ` of the optimizer being meta-trained
-    /// ([`LearnedNet::growth_limit`](crate::net::LearnedNet::growth_limit); `None`: no limit, the default and the rule before the
-    /// limit existed). Every network of the run (perturbed, validated, returned) carries it.
+    /// ([`LearnedNet::growth_limit`](crate::net::LearnedNet::growth_limit); `None`: no limit, the
+    /// default and the rule before the limit existed). Every network of the run (perturbed,
+    /// validated, returned) carries it.
     #[serde(default)]
     pub growth_limit: Option<f64>,
     /// The reversal shrink `η` of the optimizer being meta-trained
@@ -102,8 +108,8 @@ fn default_tau() -> f64 {
     MetaTrainConfig::default().tau
 }
 
-/// Adam's learning rates for the per-task baseline of [`meta_loss`](super::meta_loss): the best of these (by the
-/// same objective) is the reference each task's learned run is measured against.
+/// Adam's learning rates for the per-task baseline of [`meta_loss`](super::meta_loss): the best of
+/// these (by the same objective) is the reference each task's learned run is measured against.
 pub const BASELINE_ADAM_LRS: [f64; 3] = [0.1, 0.3, 1.0];
 
 fn default_floor() -> f64 {
