@@ -12,6 +12,8 @@ use downhill_optim::Optimizer;
 use downhill_tensor::Tensor;
 use rand::SeedableRng;
 
+mod common;
+
 const N: usize = 16;
 
 /// Small gradients that flip sign every step (the momenta average out, so the Adam-like
@@ -34,21 +36,7 @@ fn gradient(t: usize) -> Tensor<f64> {
 
 /// The update RMS of every step of `net` on [`gradient`] (lr 1).
 fn update_rms(net: LearnedNet) -> Vec<f64> {
-    let mut opt = LearnedOptimizer::<f64>::new(Arc::new(net));
-    let mut p = vec![Tensor::<f64>::ones(&[N])];
-    let mut out = Vec::new();
-    for t in 0..10 {
-        let before = p[0].clone();
-        opt.step_tensors(&mut p, &[gradient(t)]).unwrap();
-        let d = p[0]
-            .as_slice()
-            .iter()
-            .zip(before.as_slice())
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>();
-        out.push((d / N as f64).sqrt());
-    }
-    out
+    common::update_rms(net, &(0..10).map(gradient).collect::<Vec<_>>())
 }
 
 fn max_growth(rms: &[f64]) -> f64 {

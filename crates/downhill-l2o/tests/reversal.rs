@@ -2,14 +2,14 @@
 //! its fast momentum; the value travels with the weights, and bad values are rejected.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use downhill_l2o::{
-    FORMAT, L2oError, LearnedNet, LearnedOptimizer, MetaTrainConfig, REVERSAL_SHRINK_KEY,
-    meta_train,
+    FORMAT, L2oError, LearnedNet, MetaTrainConfig, REVERSAL_SHRINK_KEY, meta_train,
 };
-use downhill_optim::Optimizer;
 use downhill_tensor::Tensor;
+
+mod common;
+use common::update_rms;
 
 const N: usize = 16;
 
@@ -17,21 +17,6 @@ const N: usize = 16;
 fn gradient(scale: f64, sign: f64) -> Tensor<f64> {
     let g = (0..N).map(|i| sign * scale * (1.0 + (i as f64 * 0.37).sin()));
     Tensor::from_vec(&[N], g.collect()).unwrap()
-}
-
-/// The update RMS of every step of `net` on `grads` (lr 1).
-fn update_rms(net: LearnedNet, grads: &[Tensor<f64>]) -> Vec<f64> {
-    let mut opt = LearnedOptimizer::<f64>::new(Arc::new(net));
-    let mut p = vec![Tensor::<f64>::ones(&[N])];
-    grads
-        .iter()
-        .map(|g| {
-            let before = p[0].clone();
-            opt.step_tensors(&mut p, std::slice::from_ref(g)).unwrap();
-            let d = p[0].as_slice().iter().zip(before.as_slice());
-            (d.map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / N as f64).sqrt()
-        })
-        .collect()
 }
 
 fn free_net() -> LearnedNet {

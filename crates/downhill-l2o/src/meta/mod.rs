@@ -140,10 +140,14 @@ pub fn meta_loss(
     Ok(per_kind_soft_max(tasks, &scores, cfg))
 }
 
-/// The network of the meta-parameters `theta`, with the run's growth limit and reversal shrink.
+/// The network of the meta-parameters `theta`, with the run's step rules ([`with_rules`]).
 fn net_of(theta: &[f64], cfg: &MetaTrainConfig) -> Result<LearnedNet> {
-    LearnedNet::from_flat(theta)?
-        .with_growth_limit(cfg.growth_limit)?
+    with_rules(LearnedNet::from_flat(theta)?, cfg)
+}
+
+/// `net` with the run's growth limit and reversal shrink: every network of a run carries them.
+fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
+    net.with_growth_limit(cfg.growth_limit)?
         .with_reversal_shrink(cfg.reversal_shrink)
 }
 
@@ -232,9 +236,7 @@ pub fn meta_train_with(
         ));
     }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
-    let initial = LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr)
-        .with_growth_limit(cfg.growth_limit)?
-        .with_reversal_shrink(cfg.reversal_shrink)?;
+    let initial = with_rules(LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr), cfg)?;
     let validation_tasks = if cfg.validate_every > 0 {
         training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?
     } else {

@@ -1,0 +1,27 @@
+//! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`).
+
+use std::sync::Arc;
+
+use downhill_l2o::{LearnedNet, LearnedOptimizer};
+use downhill_optim::Optimizer;
+use downhill_tensor::Tensor;
+
+/// The update RMS of every step of `net` (lr 1) on the gradients `grads`, from parameters of
+/// ones shaped like the first gradient.
+pub fn update_rms(net: LearnedNet, grads: &[Tensor<f64>]) -> Vec<f64> {
+    let mut opt = LearnedOptimizer::<f64>::new(Arc::new(net));
+    let Some(first) = grads.first() else {
+        return Vec::new();
+    };
+    let mut p = vec![Tensor::<f64>::ones(first.shape())];
+    grads
+        .iter()
+        .map(|g| {
+            let before = p[0].clone();
+            opt.step_tensors(&mut p, std::slice::from_ref(g)).unwrap();
+            let d = p[0].as_slice().iter().zip(before.as_slice());
+            let n = before.len() as f64;
+            (d.map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n).sqrt()
+        })
+        .collect()
+}
