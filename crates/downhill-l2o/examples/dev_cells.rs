@@ -19,8 +19,9 @@
 //!
 //! `tail`: per instance of one group, the task, the learned and tuned-Adam final loss, the
 //! dead ReLU units (zero gradient on every incoming weight and the bias over the full batch)
-//! after 100 steps, and the largest per-step update RMS of the first layer over the first 10
-//! steps, for the learned optimizer and Adam at the tuned rate.
+//! after 100 steps, the largest per-step update RMS of the first layer over the first 10
+//! steps and its mean over the last 20, for the learned optimizer and Adam at the tuned rate,
+//! and the learned run's largest loss.
 
 use std::sync::Arc;
 
@@ -224,11 +225,26 @@ fn dead_units(task: &dyn Task, params: &[Tensor<f64>]) -> Res<usize> {
         .count())
 }
 
-/// (final loss, dead units at the end, max first-layer update RMS over steps 1–10,
-/// step of the largest loss).
-fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<(f64, usize, f64, f64)> {
+/// What [`probe`] measures on one run.
+struct Probe {
+    /// The final loss.
+    loss: f64,
+    /// Dead units at the end.
+    dead: usize,
+    /// The largest first-layer update RMS over steps 1–10.
+    early: f64,
+    /// The mean first-layer update RMS over the last [`LATE`] steps.
+    late: f64,
+    /// The largest loss.
+    peak: f64,
+}
+
+/// The window of [`Probe::late`].
+const LATE: usize = 20;
+
+fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<Probe> {
     let mut params = task.init();
-    let (mut loss, mut early, mut peak) = (0.0, 0.0f64, 0.0f64);
+    let (mut loss, mut early, mut late, mut peak) = (0.0, 0.0f64, 0.0f64, 0.0f64);
     for t in 0..=STEPS {
         let (l, grads) = task.loss_and_grad(&params)?;
         loss = l;
@@ -238,19 +254,28 @@ fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<(f64, usize, f64,
         }
         let before = params[0].clone();
         opt.step_tensors(&mut params, &grads)?;
+        let d = params[0].as_slice().iter().zip(before.as_slice());
+        let rms = (d.map(|(a, b)| (a - b).powi(2)).sum::<f64>() / before.len() as f64).sqrt();
         if t < 10 {
-            let d = params[0].as_slice().iter().zip(before.as_slice());
-            let ms = d.map(|(a, b)| (a - b).powi(2)).sum::<f64>() / before.len() as f64;
-            early = early.max(ms.sqrt());
+            early = early.max(rms);
+        }
+        if t >= STEPS - LATE {
+            late += rms / LATE as f64;
         }
     }
-    Ok((loss, dead_units(task, &params)?, early, peak))
+    Ok(Probe {
+        loss,
+        dead: dead_units(task, &params)?,
+        early,
+        late,
+        peak,
+    })
 }
 
 fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
     let net = load(spec)?;
     println!(
-        "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   peak l"
+        "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   late-rms l/a   peak l"
     );
     for &d in draw_list {
         let groups = groups(d)?;
@@ -271,16 +296,18 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
             .collect::<Res<Vec<_>>>()?;
         for (i, (name, l, a, d0)) in rows.iter().enumerate() {
             println!(
-                "{d:>4} {i:>2}  {name:<38} {:>9.2e} {:>9.2e}({lr:.0e}) {:>8.2} {:>3}/{:>2}/{:>2}  {:>6.3}/{:>6.3} {:>8.2e}",
-                l.0,
-                a.0,
-                l.0 / a.0,
-                l.1,
-                a.1,
+                "{d:>4} {i:>2}  {name:<38} {:>9.2e} {:>9.2e}({lr:.0e}) {:>8.2} {:>3}/{:>2}/{:>2}  {:>6.3}/{:>6.3}  {:>6.1e}/{:>6.1e} {:>8.2e}",
+                l.loss,
+                a.loss,
+                l.loss / a.loss,
+                l.dead,
+                a.dead,
                 d0,
-                l.2,
-                a.2,
-                l.3
+                l.early,
+                a.early,
+                l.late,
+                a.late,
+                l.peak
             );
         }
     }
