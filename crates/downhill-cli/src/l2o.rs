@@ -100,9 +100,9 @@ pub struct TrainArgs {
     /// at most this factor per step (≥ 1; default: no limit). Saved with the weights.
     #[arg(long)]
     pub growth_limit: Option<f64>,
-    /// Reversal shrink η of the optimizer being trained (experimental): a tensor's update is
-    /// multiplied by η when its gradient points against its fast momentum (0 < η ≤ 1; default:
-    /// none). Saved with the weights.
+    /// Reversal shrink η of the optimizer being trained: a tensor's update is multiplied by η
+    /// when its gradient points against its fast momentum (0 < η ≤ 1; default: none; the
+    /// shipped weights: 0.85). Saved with the weights.
     #[arg(long)]
     pub reversal_shrink: Option<f64>,
 }

@@ -37,8 +37,8 @@
 //!   refines a good optimizer instead of searching from noise. An optional update-growth
 //!   limit ([`LearnedNet::growth_limit`], Rprop's growth factor on a tensor's update RMS)
 //!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2. So does
-//!   the experimental reversal shrink ([`LearnedNet::reversal_shrink`], Rprop's decrease
-//!   factor when a tensor's gradient turns against its momentum), which the shipped ones lack.
+//!   the optional reversal shrink ([`LearnedNet::reversal_shrink`], Rprop's decrease factor
+//!   when a tensor's gradient turns against its momentum); the shipped ones carry η = 0.85.
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.

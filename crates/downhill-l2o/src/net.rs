@@ -104,8 +104,9 @@ pub struct LearnedNet {
     /// ```
     ///
     /// Saved in the weights' metadata as `update_reversal_shrink`; [`LearnedNet::from_flat`]
-    /// gives `None`. Experimental: the shipped weights have none (assets/l2o/README.md,
-    /// candidates C11 and C12).
+    /// gives `None`. The shipped weights carry `η = 0.85` (assets/l2o/README.md, candidate
+    /// F2; with `η = 0.5` the step collapses on tasks whose gradient reverses often, since the
+    /// growth limit lets it recover by at most `γ` per step).
     pub reversal_shrink: Option<f64>,
 }
 

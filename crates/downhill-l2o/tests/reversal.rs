@@ -19,11 +19,19 @@ fn gradient(scale: f64, sign: f64) -> Tensor<f64> {
     Tensor::from_vec(&[N], g.collect()).unwrap()
 }
 
+/// The shipped network without its step rules (growth limit and reversal shrink).
 fn free_net() -> LearnedNet {
     LearnedNet::shipped()
         .unwrap()
         .with_growth_limit(None)
+        .and_then(|n| n.with_reversal_shrink(None))
         .unwrap()
+}
+
+#[test]
+fn the_shipped_weights_carry_their_shrink() {
+    // Meta-trained with η = 0.85 (assets/l2o/README.md, candidate F2).
+    assert_eq!(LearnedNet::shipped().unwrap().reversal_shrink, Some(0.85));
 }
 
 #[test]

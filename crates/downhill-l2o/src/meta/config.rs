@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, config};
 use crate::net::{INITIAL_LR, check_growth_limit, check_reversal_shrink};
 
-/// Meta-training settings; the defaults are the shipped run's.
+/// Meta-training settings. The defaults are a small run; the shipped weights' settings are
+/// recorded in `assets/l2o/train.json` (and in the weights' metadata).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetaTrainConfig {
     /// ES iterations (meta-steps).
