@@ -21,7 +21,10 @@
 //! dead ReLU units (zero gradient on every incoming weight and the bias over the full batch)
 //! after 100 steps, the largest per-step update RMS of the first layer over the first 10
 //! steps and its mean over the last 20, for the learned optimizer and Adam at the tuned rate,
-//! and the learned run's largest loss.
+//! and the learned run's largest loss; then one summary line over all listed instances (how
+//! many the learned optimizer loses, how many of those stall above loss 0.02 and their share of
+//! its summed final loss, how many of those have 10 or more dead units, and the median
+//! late-RMS ratio on won and on stalled instances).
 
 use std::sync::Arc;
 
@@ -277,6 +280,7 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
     println!(
         "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   late-rms l/a   peak l"
     );
+    let mut all = Vec::new();
     for &d in draw_list {
         let groups = groups(d)?;
         let g = groups
@@ -284,7 +288,7 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
             .find(|g| g.name == group_name)
             .ok_or("no such group")?;
         let (lr, _) = tuned_adam(g)?;
-        let rows = g
+        let rows: Vec<_> = g
             .instances
             .par_iter()
             .map(|t| {
@@ -310,8 +314,52 @@ fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
                 l.peak
             );
         }
+        all.extend(rows.into_iter().map(|(_, l, a, _)| (l, a)));
     }
+    summarize(&all);
     Ok(())
+}
+
+/// Instances whose learned run ends above this loss count as stalled in [`summarize`].
+const STALLED: f64 = 0.02;
+
+/// Dead units from which a stalled instance counts as "dead" rather than a plateau.
+const MANY_DEAD: usize = 10;
+
+/// The summary under `tail`: how many instances the learned optimizer loses, how many of those
+/// are stalled (final loss above [`STALLED`]) and what share of the learned summed final loss
+/// they carry, how many stalled ones have [`MANY_DEAD`] or more dead units, and the median
+/// late-update-RMS ratio learned / Adam on won and on stalled instances.
+fn summarize(all: &[(Probe, Probe)]) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+        }
+    };
+    let lost: Vec<_> = all.iter().filter(|(l, a)| l.loss > a.loss).collect();
+    let stalled: Vec<_> = lost.iter().filter(|(l, _)| l.loss > STALLED).collect();
+    let total: f64 = all.iter().map(|(l, _)| l.loss).sum();
+    let share = stalled.iter().map(|(l, _)| l.loss).sum::<f64>() / total;
+    let dead = stalled.iter().filter(|(l, _)| l.dead >= MANY_DEAD).count();
+    let won = median(
+        all.iter()
+            .filter(|(l, a)| l.loss <= a.loss)
+            .map(|(l, a)| l.late / a.late)
+            .collect(),
+    );
+    let stall = median(stalled.iter().map(|(l, a)| l.late / a.late).collect());
+    println!(
+        "{} instances: learned above Adam on {}, stalled (above {STALLED}) on {} carrying {:.0} % \
+         of the learned summed final loss, {dead} of them with {MANY_DEAD}+ dead units; median \
+         late-rms learned/Adam {won:.1} on won instances, {stall:.1} on stalled ones",
+        all.len(),
+        lost.len(),
+        stalled.len(),
+        100.0 * share
+    );
 }
 
 /// Loss and per-tensor update RMS every few steps on one instance, learned vs Adam(lr).
