@@ -183,13 +183,8 @@ fn with_raw_metadata(net: &LearnedNet, key: &str, value: &str) -> Vec<u8> {
 #[test]
 fn meta_training_trains_and_returns_the_limited_optimizer() {
     let cfg = |growth_limit| MetaTrainConfig {
-        iterations: 1,
-        pairs: 1,
-        tasks: 2,
-        unroll: 8,
-        validate_every: 0,
         growth_limit,
-        ..MetaTrainConfig::default()
+        ..common::tiny_meta_config()
     };
     let limited = meta_train(&cfg(Some(1.01)), |_| {}).unwrap();
     assert_eq!(limited.net.growth_limit, Some(1.01));

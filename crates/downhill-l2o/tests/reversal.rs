@@ -102,13 +102,8 @@ fn bad_shrinks_are_rejected_with_their_name() {
 #[test]
 fn meta_training_runs_with_the_shrink() {
     let cfg = |reversal_shrink| MetaTrainConfig {
-        iterations: 1,
-        pairs: 1,
-        tasks: 2,
-        unroll: 8,
-        validate_every: 0,
         reversal_shrink,
-        ..MetaTrainConfig::default()
+        ..common::tiny_meta_config()
     };
     let shrunk = meta_train(&cfg(Some(0.25)), |_| {}).unwrap();
     assert_eq!(shrunk.net.reversal_shrink, Some(0.25));

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use downhill_l2o::{LearnedNet, LearnedOptimizer};
+use downhill_l2o::{LearnedNet, LearnedOptimizer, MetaTrainConfig};
 use downhill_optim::Optimizer;
 use downhill_tensor::Tensor;
 
@@ -24,4 +24,17 @@ pub fn update_rms(net: LearnedNet, grads: &[Tensor<f64>]) -> Vec<f64> {
             (d.map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n).sqrt()
         })
         .collect()
+}
+
+/// A meta-training run small enough for a test: one iteration, one antithetic pair, two tasks
+/// of eight steps, no validation; the step rules are set by the caller.
+pub fn tiny_meta_config() -> MetaTrainConfig {
+    MetaTrainConfig {
+        iterations: 1,
+        pairs: 1,
+        tasks: 2,
+        unroll: 8,
+        validate_every: 0,
+        ..MetaTrainConfig::default()
+    }
 }
