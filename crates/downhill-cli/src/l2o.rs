@@ -10,7 +10,7 @@ use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
     EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, MetaRecord, MetaTrainConfig, MlpTask,
-    Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
+    Selection, Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -70,9 +70,15 @@ pub struct TrainArgs {
     /// Validate (and possibly select) the network every this many iterations; 0 = never.
     #[arg(long, default_value_t = MetaTrainConfig::default().validate_every)]
     pub validate_every: usize,
-    /// Number of validation tasks.
+    /// Number of validation tasks (with `--selection group-mean`: split evenly into the
+    /// evaluation's groups).
     #[arg(long, default_value_t = MetaTrainConfig::default().validation_tasks)]
     pub validation_tasks: usize,
+    /// How validated iterates are compared: `regret` (per-task regret against Adam, soft
+    /// maximum per kind) or `group-mean` (the evaluation's criterion: group mean and median
+    /// final loss against tuned Adam).
+    #[arg(long, default_value_t = MetaTrainConfig::default().selection)]
+    pub selection: Selection,
     /// Temperature of the soft maximum over tasks of the regret against Adam; 0 = plain mean.
     #[arg(long, default_value_t = MetaTrainConfig::default().tau)]
     pub tau: f64,
@@ -105,6 +111,11 @@ pub struct TrainArgs {
     /// shipped weights: 0.85). Saved with the weights.
     #[arg(long)]
     pub reversal_shrink: Option<f64>,
+    /// Loss shrink η_L of the optimizer being trained: a global scale on every update, cut by
+    /// η_L when the loss is above its running average and recovering by 1.1 per step otherwise
+    /// (the bold driver; 0 < η_L ≤ 1; default: none). Saved with the weights.
+    #[arg(long)]
+    pub loss_shrink: Option<f64>,
 }
 
 /// `downhill l2o eval`.
@@ -179,6 +190,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         floor: a.floor,
         validate_every: a.validate_every,
         validation_tasks: a.validation_tasks,
+        selection: a.selection,
         tau: a.tau,
         baseline_lrs: a.baseline_lrs.clone(),
         quadratic_weight: a.quadratic_weight,
@@ -188,6 +200,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         real_data: a.real_data.clone(),
         growth_limit: a.growth_limit,
         reversal_shrink: a.reversal_shrink,
+        loss_shrink: a.loss_shrink,
     };
     let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;

@@ -380,6 +380,7 @@ fn curve(group_name: &str, draw: u64, index: usize, spec: &str, lr: f64) -> Res<
             let (l, grads) = task.loss_and_grad(p)?;
             let before = p.clone();
             if t < STEPS {
+                opt.observe_loss(l)?;
                 opt.step_tensors(p, &grads)?;
             }
             let rms: Vec<String> = p

@@ -91,9 +91,41 @@ pub fn held_out_groups_with(
     pool: &DataPool,
 ) -> Result<Vec<TaskGroup>> {
     let mut rng = L2oRng::seed_from_u64(HELD_OUT_SEED_BASE + seed);
+    groups_from(&mut rng, instances, pool, true)
+}
+
+/// Groups built like [`held_out_groups_with`]'s (quadratics, MLPs on blobs, spirals and XOR,
+/// one group per set of `pool`, `instances` tasks each) but drawn from the training seed range
+/// with a stream that no meta-training iteration uses (`seed` is the run's seed), and for real
+/// data from the meta-training rows: neither held out nor trained on. Meta-training's
+/// group-mean selection ([`Selection::GroupMean`](crate::Selection::GroupMean)) scores its
+/// iterates on them.
+///
+/// # Errors
+/// None in practice (sampled sizes are valid, the pool's sets are validated).
+pub fn validation_groups_with(
+    seed: u64,
+    instances: usize,
+    pool: &DataPool,
+) -> Result<Vec<TaskGroup>> {
+    let stream = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ VALIDATION_GROUP_STREAM;
+    let mut rng = L2oRng::seed_from_u64(stream % HELD_OUT_SEED_BASE);
+    groups_from(&mut rng, instances, pool, false)
+}
+
+/// The task-stream index of [`validation_groups_with`]: far above any iteration count and
+/// distinct from meta-training's per-task validation stream.
+const VALIDATION_GROUP_STREAM: u64 = 3 << 38;
+
+fn groups_from(
+    rng: &mut L2oRng,
+    instances: usize,
+    pool: &DataPool,
+    held_out: bool,
+) -> Result<Vec<TaskGroup>> {
     let mut quads: Vec<Box<dyn Task>> = Vec::new();
     for _ in 0..instances {
-        quads.push(Box::new(QuadraticTask::sample(&mut rng)?));
+        quads.push(Box::new(QuadraticTask::sample(rng)?));
     }
     let mut groups = vec![TaskGroup::new("quadratic", true, quads)];
     let kinds = [
@@ -104,11 +136,11 @@ pub fn held_out_groups_with(
     for (name, data) in kinds {
         let mut tasks: Vec<Box<dyn Task>> = Vec::new();
         for _ in 0..instances {
-            tasks.push(Box::new(MlpTask::sample_on(&mut rng, data)?));
+            tasks.push(Box::new(MlpTask::sample_on(rng, data)?));
         }
         groups.push(TaskGroup::new(name, true, tasks));
     }
-    for (name, tasks) in pool.sample_held_out(&mut rng, instances)? {
+    for (name, tasks) in pool.sample_groups(rng, instances, held_out)? {
         let tasks = tasks
             .into_iter()
             .map(|t| Box::new(t) as Box<dyn Task>)

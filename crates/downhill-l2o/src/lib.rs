@@ -39,6 +39,10 @@
 //!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2. So does
 //!   the optional reversal shrink ([`LearnedNet::reversal_shrink`], Rprop's decrease factor
 //!   when a tensor's gradient turns against its momentum); the shipped ones carry η = 0.85.
+//!   The third optional rule, the loss shrink ([`LearnedNet::loss_shrink`], the bold driver
+//!   as one global scale), is the only one that reads the loss, which training loops pass
+//!   through [`Optimizer::observe_loss`](downhill_optim::Optimizer::observe_loss); the shipped
+//!   weights do not carry it (candidate H1 in assets/l2o/README.md did not pass its gate).
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.
@@ -54,8 +58,10 @@
 //!   a few learning rates on the same task (optionally floored, so that tasks already won by
 //!   a wide margin stop earning credit), so the tasks where the learned optimizer is furthest
 //!   behind Adam dominate; the returned network is the best iterate on fixed validation tasks
-//!   ([`MetaRun`]). No gradient flows through the unroll, so there is no meta-gradient to
-//!   check by finite differences.
+//!   ([`MetaRun`]), scored by the same per-task regret or, with [`Selection::GroupMean`], by
+//!   the evaluation's own criterion on groups drawn from the training seed range
+//!   ([`validation_groups_with`]). No gradient flows through the unroll, so there is no
+//!   meta-gradient to check by finite differences.
 //! - [`evaluate`]: learned vs Adam and SGD-momentum at their best learning rate from a grid,
 //!   curves with mean and spread over seeds, the median final loss and on how many instances
 //!   the learned optimizer ends below each baseline ([`EvalReport`]), on any [`TaskGroup`]s.
@@ -84,12 +90,13 @@ pub use eval::{
 };
 pub use family::{
     FIRST_UNTOUCHED_DRAW, HELD_OUT_SEED_BASE, L2oRng, held_out_groups, held_out_groups_with,
-    training_tasks, training_tasks_with,
+    training_tasks, training_tasks_with, validation_groups_with,
 };
 pub use features::{FEATURE_NAMES, NUM_FEATURES};
 pub use meta::{
-    BASELINE_ADAM_LRS, MetaRecord, MetaRun, MetaTrainConfig, final_objective, meta_loss,
-    meta_objective, meta_objective_weighted, meta_train, meta_train_with, soft_max_mean,
+    BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaRecord, MetaRun, MetaTrainConfig, Selection,
+    final_objective, meta_loss, meta_objective, meta_objective_weighted, meta_train,
+    meta_train_with, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{
@@ -104,4 +111,7 @@ pub use real::{
 pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
-pub use weights::{FORMAT, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, REVERSAL_SHRINK_KEY, architecture};
+pub use weights::{
+    FORMAT, FORMAT_LOSS, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, LOSS_SHRINK_KEY, REVERSAL_SHRINK_KEY,
+    architecture,
+};

@@ -108,7 +108,40 @@ pub struct LearnedNet {
     /// F2; with `η = 0.5` the step collapses on tasks whose gradient reverses often, since the
     /// growth limit lets it recover by at most `γ` per step).
     pub reversal_shrink: Option<f64>,
+    /// The loss shrink `η_L` (`None`: none), like [`LearnedNet::growth_limit`] part of the
+    /// update rule, and the one rule that looks at the loss: the bold driver of Vogl et al.
+    /// (1988) and Battiti (1989) as one global scale `s` on every update. The optimizer is
+    /// told the loss before each step ([`Optimizer::observe_loss`](downhill_optim::Optimizer::observe_loss));
+    /// a loss above the running average of the losses before it cuts the scale, a loss below
+    /// lets it recover:
+    ///
+    /// ```text
+    /// s₀ = 1,  a₁ = L₁                                  (the first loss observed)
+    /// for each later loss L_t:
+    ///   s ← max(η_L · s, 10⁻¹²)    if L_t > a_{t−1}        (0 < η_L ≤ 1)
+    ///   s ← min(1, ρ · s)         otherwise               ρ = LOSS_RECOVERY = 1.1
+    ///   a_t = β·a_{t−1} + (1−β)·L_t                       β = LOSS_AVERAGE_DECAY = 0.9
+    /// Δp ← s · Δp                 (after the growth limit and the reversal shrink; the growth
+    ///                              limit's reference RMS is the update before s)
+    /// ```
+    ///
+    /// Comparing with a running average rather than the previous loss lets a steady descent
+    /// (always below its average) keep `s = 1` and catches a loss that bounces around a
+    /// plateau (above its average about every other step) or climbs. The bold driver
+    /// compares with the previous loss and uses η_L = 0.5, ρ = 1.1 (Battiti 1989). With no
+    /// loss observed (a loop that never calls `observe_loss`), `s` stays 1. In minibatch
+    /// training the loss is noisy, so the scale also shrinks on noise: it then acts like a
+    /// learning-rate decay. Saved in the weights' metadata as `update_loss_shrink`;
+    /// [`LearnedNet::from_flat`] gives `None`.
+    pub loss_shrink: Option<f64>,
 }
+
+/// The loss shrink's recovery factor `ρ` ([`LearnedNet::loss_shrink`]): Battiti's 1.1.
+pub const LOSS_RECOVERY: f64 = 1.1;
+
+/// The decay `β` of the running loss average the loss shrink compares with
+/// ([`LearnedNet::loss_shrink`]).
+pub const LOSS_AVERAGE_DECAY: f64 = 0.9;
 
 fn normal_matrix(rng: &mut impl Rng, rows: usize, cols: usize, std: f64) -> Array2<f64> {
     Array2::from_shape_fn((rows, cols), |_| {
@@ -154,6 +187,7 @@ impl LearnedNet {
             skip,
             growth_limit: None,
             reversal_shrink: None,
+            loss_shrink: None,
         }
     }
 
@@ -217,6 +251,7 @@ impl LearnedNet {
             skip: mat(take(sizes[6]), f, o),
             growth_limit: None,
             reversal_shrink: None,
+            loss_shrink: None,
         })
     }
 
@@ -237,8 +272,19 @@ impl LearnedNet {
     /// # Errors
     /// An `η` that is not in `(0, 1]`.
     pub fn with_reversal_shrink(mut self, reversal_shrink: Option<f64>) -> Result<Self> {
-        check_reversal_shrink(reversal_shrink, "reversal shrink")?;
+        check_shrink(reversal_shrink, "reversal shrink")?;
         self.reversal_shrink = reversal_shrink;
+        Ok(self)
+    }
+
+    /// The same network with the loss shrink `η_L` (`None`: none); see
+    /// [`LearnedNet::loss_shrink`].
+    ///
+    /// # Errors
+    /// An `η_L` that is not in `(0, 1]`.
+    pub fn with_loss_shrink(mut self, loss_shrink: Option<f64>) -> Result<Self> {
+        check_shrink(loss_shrink, "loss shrink")?;
+        self.loss_shrink = loss_shrink;
         Ok(self)
     }
 
@@ -280,8 +326,8 @@ pub(crate) fn check_growth_limit(growth_limit: Option<f64>, name: &'static str) 
     }
 }
 
-/// Checks a reversal shrink (in `(0, 1]` when given); `name` is the setting the error names.
-pub(crate) fn check_reversal_shrink(shrink: Option<f64>, name: &'static str) -> Result<()> {
+/// Checks a reversal or loss shrink (in `(0, 1]` when given); `name` is the setting the error names.
+pub(crate) fn check_shrink(shrink: Option<f64>, name: &'static str) -> Result<()> {
     match shrink {
         Some(e) if !(e > 0.0 && e <= 1.0) => {
             Err(config(name, format!("must be in (0, 1], got {e}")))

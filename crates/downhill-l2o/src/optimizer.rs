@@ -6,10 +6,13 @@ use downhill_optim::{OptimError, Optimizer, ParamMut, StateDict};
 use downhill_tensor::{Element, Tensor};
 
 use crate::features::{Accumulators, MOMENTUM_BETAS, RMS_BETA, feature_matrix};
-use crate::net::LearnedNet;
+use crate::net::{LOSS_AVERAGE_DECAY, LOSS_RECOVERY, LearnedNet};
 
 /// Rows of features pushed through the network at once (bounds the temporaries for big tensors).
 const CHUNK_ROWS: usize = 8192;
+
+/// The loss shrink's scale never goes below this, so that it can always recover.
+const MIN_LOSS_SCALE: f64 = 1e-12;
 
 /// The per-tensor state: accumulators stored in the element type, and the step count.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,18 +48,28 @@ impl<E: Element> TensorState<E> {
 ///   t ← t + 1;  update the accumulators with g;  x = features(p, g, accumulators, t)
 ///   Δp = Δp(x)                    (LearnedNet::updates, computed in f64)
 ///   then, if the network has them: the growth limit (LearnedNet::growth_limit) and the
-///   reversal shrink (LearnedNet::reversal_shrink) on Δp
-///   p ← p + lr · Δp               (rounded to E)
+///   reversal shrink (LearnedNet::reversal_shrink) on Δp, and the loss shrink's global
+///   scale s (LearnedNet::loss_shrink; s = 1 without it)
+///   p ← p + lr · s · Δp           (rounded to E)
 /// ```
+///
+/// [`Optimizer::observe_loss`] feeds the loss shrink (for a network without one the scale
+/// stays 1 and only the running average moves). State adds the scalars `"loss_scale"` and `"loss_average"` (the latter
+/// once a loss was observed).
 ///
 /// # Errors
 /// Besides [`Optimizer::step`]'s shape and count errors, a NaN or infinite gradient is rejected
-/// with [`OptimError::InvalidHyperparameter`] (`name = "grad"`), before anything is modified.
+/// with [`OptimError::InvalidHyperparameter`] (`name = "grad"`), before anything is modified;
+/// likewise a non-finite loss given to [`Optimizer::observe_loss`] (`name = "loss"`).
 #[derive(Debug, Clone)]
 pub struct LearnedOptimizer<E: Element> {
     net: Arc<LearnedNet>,
     lr: f64,
     state: Option<Vec<TensorState<E>>>,
+    /// The loss shrink's scale `s` (1 without a loss shrink).
+    loss_scale: f64,
+    /// The running loss average `a` (`None` before the first observed loss).
+    loss_average: Option<f64>,
 }
 
 impl<E: Element> LearnedOptimizer<E> {
@@ -66,6 +79,8 @@ impl<E: Element> LearnedOptimizer<E> {
             net,
             lr: 1.0,
             state: None,
+            loss_scale: 1.0,
+            loss_average: None,
         }
     }
 
@@ -151,8 +166,9 @@ impl<E: Element> LearnedOptimizer<E> {
             delta.iter_mut().for_each(|d| *d *= eta);
             st.update_rms *= eta;
         }
+        let lr = self.lr * self.loss_scale;
         for ((v, p0), d) in value.as_mut_slice().iter_mut().zip(&p).zip(&delta) {
-            *v = E::of(p0 + self.lr * d);
+            *v = E::of(p0 + lr * d);
         }
         let store = |dst: &mut Tensor<E>, src: &[f64]| {
             for (o, s) in dst.as_mut_slice().iter_mut().zip(src) {
@@ -245,6 +261,10 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
     fn state_dict(&self) -> StateDict<E> {
         let mut s = StateDict::default();
         s.scalars.insert("group.0.lr".into(), self.lr);
+        s.scalars.insert("loss_scale".into(), self.loss_scale);
+        if let Some(a) = self.loss_average {
+            s.scalars.insert("loss_average".into(), a);
+        }
         let Some(state) = &self.state else {
             return s;
         };
@@ -271,17 +291,57 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
                 "`group.0.lr` = {lr} is not a valid learning rate"
             )));
         }
+        // Absent in state saved before the loss shrink existed: scale 1, no loss seen yet.
+        let loss_scale = s.scalars.get("loss_scale").copied().unwrap_or(1.0);
+        if !(loss_scale > 0.0 && loss_scale <= 1.0) {
+            return Err(bad(format!(
+                "`loss_scale` = {loss_scale} is not a scale in (0, 1]"
+            )));
+        }
+        let loss_average = s.scalars.get("loss_average").copied();
+        if let Some(a) = loss_average.filter(|a| !a.is_finite()) {
+            return Err(bad(format!("`loss_average` = {a} is not finite")));
+        }
         let state = match s.scalars.get("num_params") {
             None => None,
             Some(&n) => Some(load_tensors(s, n)?),
         };
         self.lr = lr;
         self.state = state;
+        self.loss_scale = loss_scale;
+        self.loss_average = loss_average;
         Ok(())
     }
 
     fn name(&self) -> &'static str {
         "learned"
+    }
+
+    fn observe_loss(&mut self, loss: f64) -> Result<(), OptimError> {
+        if !loss.is_finite() {
+            return Err(OptimError::InvalidHyperparameter {
+                optimizer: "learned",
+                name: "loss",
+                value: loss,
+                reason: "the observed loss must be finite",
+            });
+        }
+        // The average is kept (and saved) with or without a loss shrink; only the scale
+        // depends on it.
+        self.loss_average = Some(match self.loss_average {
+            None => loss,
+            Some(a) => {
+                if let Some(eta) = self.net.loss_shrink {
+                    self.loss_scale = if loss > a {
+                        (eta * self.loss_scale).max(MIN_LOSS_SCALE)
+                    } else {
+                        (LOSS_RECOVERY * self.loss_scale).min(1.0)
+                    };
+                }
+                LOSS_AVERAGE_DECAY * a + (1.0 - LOSS_AVERAGE_DECAY) * loss
+            }
+        });
+        Ok(())
     }
 }
 

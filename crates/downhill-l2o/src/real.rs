@@ -293,11 +293,23 @@ impl DataPool {
         rng: &mut impl Rng,
         instances: usize,
     ) -> Result<Vec<(String, Vec<MlpTask>)>> {
+        self.sample_groups(rng, instances, true)
+    }
+
+    /// [`DataPool::sample_held_out`] from the held-out rows (`held_out`) or, for selecting
+    /// among meta-training iterates, from the meta-training rows.
+    pub(crate) fn sample_groups(
+        &self,
+        rng: &mut impl Rng,
+        instances: usize,
+        held_out: bool,
+    ) -> Result<Vec<(String, Vec<MlpTask>)>> {
         self.sets
             .iter()
-            .map(|(set, _, held)| {
+            .map(|(set, train, held)| {
+                let part = if held_out { held } else { train };
                 let tasks = (0..instances)
-                    .map(|_| real_task(rng, set, held))
+                    .map(|_| real_task(rng, set, part))
                     .collect::<Result<Vec<_>>>()?;
                 Ok((format!("mlp-{}", set.name), tasks))
             })
@@ -322,4 +334,30 @@ fn real_task(rng: &mut impl Rng, set: &RealData, part: &[usize]) -> Result<MlpTa
     };
     let name = format!("mlp-real({}, {n} rows, {width} {hidden:?})", set.name);
     MlpTask::new(name, x, y, set.classes, &[width], hidden, rng.random())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampled_groups_draw_from_the_requested_part() {
+        // The first feature is the row index, so a task's rows can be traced back.
+        let n = 120;
+        let x = (0..n).flat_map(|i| [i as f64, (i as f64).sin()]).collect();
+        let set =
+            RealData::new("idx", Tensor::from_vec(&[n, 2], x).unwrap(), vec![0; n], 2).unwrap();
+        let pool = DataPool::new(vec![set]).unwrap();
+        let (train, held) = pool.split("idx").unwrap();
+        for (held_out, part) in [(true, held), (false, train)] {
+            let mut rng = L2oRng::seed_from_u64(5);
+            let groups = pool.sample_groups(&mut rng, 4, held_out).unwrap();
+            for task in &groups[0].1 {
+                let f = task.features();
+                for row in f.as_slice().chunks(2) {
+                    assert!(part.contains(&(row[0] as usize)), "held_out = {held_out}");
+                }
+            }
+        }
+    }
 }

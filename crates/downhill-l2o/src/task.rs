@@ -26,7 +26,8 @@ pub trait Task: Send + Sync {
 /// Runs `steps` steps of `opt` on `task` from its initial parameters and returns the loss
 /// before each step and after the last (`steps + 1` values).
 ///
-/// A non-finite loss ends the run early: it and every later entry are `NaN`, so a diverged
+/// The optimizer is told each loss before the step it precedes
+/// ([`Optimizer::observe_loss`]), as downhill's trainer does. A non-finite loss ends the run early: it and every later entry are `NaN`, so a diverged
 /// run is visible in the curve rather than hidden.
 ///
 /// # Errors
@@ -42,6 +43,7 @@ pub fn unroll(task: &dyn Task, opt: &mut dyn Optimizer<f64>, steps: usize) -> Re
         }
         losses.push(loss);
         if t < steps {
+            opt.observe_loss(loss)?;
             opt.step_tensors(&mut params, &grads)?;
         }
     }

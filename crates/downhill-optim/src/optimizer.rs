@@ -74,6 +74,21 @@ pub trait Optimizer<E: Element>: Send {
     /// The optimizer's name as [`by_name`](crate::by_name) spells it.
     fn name(&self) -> &'static str;
 
+    /// Tells the optimizer the loss at the current parameters: the loss whose gradients the
+    /// next [`Optimizer::step`] receives. Every optimizer of this crate ignores it (the
+    /// default does nothing); an optimizer whose rule uses the loss (the learned optimizer's
+    /// loss shrink, in `downhill-l2o`) keeps what it needs. Training loops that know the loss
+    /// call it once before every step (downhill's trainer does, with the minibatch loss
+    /// including any penalty); not calling it is never an error.
+    ///
+    /// # Errors
+    /// None by default; an optimizer that uses the loss may reject a non-finite value, and is
+    /// then unchanged.
+    fn observe_loss(&mut self, loss: f64) -> Result<(), OptimError> {
+        let _ = loss;
+        Ok(())
+    }
+
     /// Convenience for plain tensors: steps `params[i]` with `grads[i]`, all in group 0.
     ///
     /// # Errors

@@ -408,6 +408,7 @@ impl<E: Element> Trainer<E> {
             })
             .collect();
         totals.lr = self.optimizer.lr(0);
+        self.optimizer.observe_loss(lv)?;
         self.optimizer.step(&mut handles)?;
         if let Some(m) = self.config.max_norm {
             Constraint::MaxNorm(MaxNorm::new(m, UnitAxis::Rows)?)
@@ -547,4 +548,40 @@ pub fn evaluate<E: Element>(
     })();
     net.tape_mut().set_grad_enabled(prev);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::blobs;
+    use crate::{Activation, NetSpec};
+
+    #[test]
+    fn the_optimizer_is_told_the_loss_before_every_step() {
+        let mut rng = DefaultRng::seed_from_u64(1);
+        let data = blobs::<f32>(24, &[[0.0, 0.0], [3.0, 3.0]], 0.5, &mut rng).unwrap();
+        let spec = NetSpec::mlp(2, &[8], 2, Activation::Relu, None);
+        let mut net = Network::from_spec(&spec, &mut rng).unwrap();
+        let config = TrainConfig {
+            epochs: 1,
+            batch_size: 48,
+            optimizer: "learned".into(),
+            progress: false,
+            ..TrainConfig::default()
+        };
+        let mut trainer = Trainer::<f32>::new(config).unwrap();
+        let state = trainer.export_state().optimizer;
+        assert!(
+            !state.scalars.contains_key("loss_average"),
+            "no loss seen yet"
+        );
+        trainer.fit(&mut net, &data, None, &mut []).unwrap();
+        // One full batch, one step: the learned optimizer's running average is that loss.
+        let loss = trainer.history().epochs[0].train_loss;
+        let average = trainer.export_state().optimizer.scalars["loss_average"];
+        assert!(
+            (average - loss).abs() < 1e-6 * loss.abs().max(1.0),
+            "{average} vs {loss}"
+        );
+    }
 }

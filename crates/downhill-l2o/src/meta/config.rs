@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
-use crate::net::{INITIAL_LR, check_growth_limit, check_reversal_shrink};
+use crate::net::{INITIAL_LR, check_growth_limit, check_shrink};
 
 /// Meta-training settings. The defaults are a small run; the shipped weights' settings are
 /// recorded in `assets/l2o/train.json` (and in the weights' metadata).
@@ -36,9 +36,14 @@ pub struct MetaTrainConfig {
     pub validate_every: usize,
     /// The number of validation tasks (of the kinds in the same turn as the iterations' tasks,
     /// drawn from the training seed range, and for real data from the meta-training rows,
-    /// with a stream no iteration uses, so neither held-out nor trained on).
+    /// with a stream no iteration uses, so neither held-out nor trained on). With
+    /// [`Selection::GroupMean`] they are split evenly into the evaluation's groups instead
+    /// (`validation_tasks / groups` instances per group, at least 1).
     #[serde(default = "default_validation_tasks")]
     pub validation_tasks: usize,
+    /// How validated iterates are compared ([`Selection`]; default: the per-task regret).
+    #[serde(default)]
+    pub selection: Selection,
     /// The temperature `τ` of the soft maximum over tasks of the regret against Adam (see
     /// [`meta_loss`](super::meta_loss)); 0 gives the plain mean of the objectives (no Adam
     /// baseline).
@@ -87,6 +92,12 @@ pub struct MetaTrainConfig {
     /// the default). Every network of the run carries it, like the growth limit.
     #[serde(default)]
     pub reversal_shrink: Option<f64>,
+    /// The loss shrink `η_L` of the optimizer being meta-trained
+    /// ([`LearnedNet::loss_shrink`](crate::net::LearnedNet::loss_shrink); `None`: none, the
+    /// default). Every network of the run carries it, like the growth limit; the unrolls tell
+    /// it each loss ([`unroll`](crate::unroll)).
+    #[serde(default)]
+    pub loss_shrink: Option<f64>,
 }
 
 fn default_final_weight() -> f64 {
@@ -125,6 +136,61 @@ fn default_validation_tasks() -> usize {
     MetaTrainConfig::default().validation_tasks
 }
 
+/// How meta-training scores its iterates to select the one it returns
+/// ([`MetaTrainConfig::selection`]; the iterate with the lowest score wins, the initial
+/// network included). Selection never steers the ES trajectory: two runs that differ only in
+/// it visit the same iterates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// Per validation task the final log loss ratio's regret against the best Adam of
+    /// [`MetaTrainConfig::baseline_lrs`] on that task, aggregated per kind by the soft maximum
+    /// and averaged over kinds like the meta-loss ([`final_objective`](super::final_objective)).
+    #[default]
+    Regret,
+    /// The evaluation's criterion: on groups built like the held-out groups
+    /// ([`validation_groups_with`](crate::validation_groups_with)), the final loss's group mean
+    /// and median against Adam at the grid rate with the lowest group mean, as `downhill l2o
+    /// eval` compares them, each group's worse log ratio clamped and the groups averaged:
+    ///
+    /// ```text
+    /// r_G = clamp(max(ln(mean_G L / mean_G A), ln(median_G L / median_G A)), GROUP_SCORE_FLOOR, 3)
+    /// S   = mean over groups G of r_G        (a diverged run counts as an infinite loss)
+    /// ```
+    ///
+    /// A group is won exactly when `r_G < 0`, as an evaluation cell is. The floor stops a
+    /// group won by a wide margin from paying for one that is lost; the group mean is what
+    /// one plateaued instance decides, which the per-task regret (floored and soft-maximized
+    /// per task) does not see in proportion.
+    GroupMean,
+}
+
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Regret => "regret",
+            Self::GroupMean => "group-mean",
+        })
+    }
+}
+
+impl std::str::FromStr for Selection {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "regret" => Ok(Self::Regret),
+            "group-mean" => Ok(Self::GroupMean),
+            _ => Err(format!(
+                "unknown selection {s:?}: expected \"regret\" or \"group-mean\""
+            )),
+        }
+    }
+}
+
+/// The floor of each group's log ratio in [`Selection::GroupMean`].
+pub const GROUP_SCORE_FLOOR: f64 = -1.0;
+
 /// The task-stream index of the validation tasks: far above any iteration count.
 pub(super) const VALIDATION_STREAM: u64 = 1 << 39;
 
@@ -141,6 +207,7 @@ impl Default for MetaTrainConfig {
             floor: -16.0,
             validate_every: 10,
             validation_tasks: 24,
+            selection: Selection::Regret,
             tau: 1.0,
             baseline_lrs: default_baseline_lrs(),
             quadratic_weight: default_quadratic_weight(),
@@ -150,6 +217,7 @@ impl Default for MetaTrainConfig {
             real_data: Vec::new(),
             growth_limit: None,
             reversal_shrink: None,
+            loss_shrink: None,
         }
     }
 }
@@ -211,7 +279,8 @@ impl MetaTrainConfig {
             ));
         }
         check_growth_limit(self.growth_limit, "growth_limit")?;
-        check_reversal_shrink(self.reversal_shrink, "reversal_shrink")?;
+        check_shrink(self.reversal_shrink, "reversal_shrink")?;
+        check_shrink(self.loss_shrink, "loss_shrink")?;
         if !(0.0..=1.0).contains(&self.final_weight) {
             return Err(config(
                 "final_weight",

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
-use crate::family::{L2oRng, training_tasks_with};
+use crate::eval::TaskGroup;
+use crate::family::{L2oRng, training_tasks_with, validation_groups_with};
 use crate::net::LearnedNet;
 use crate::optimizer::LearnedOptimizer;
 use crate::real::DataPool;
@@ -20,7 +21,8 @@ mod config;
 mod objective;
 
 use config::VALIDATION_STREAM;
-pub use config::{BASELINE_ADAM_LRS, MetaTrainConfig};
+pub use config::{BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaTrainConfig, Selection};
+use objective::LOG_RATIO_MAX;
 pub use objective::{final_objective, meta_objective, meta_objective_weighted, soft_max_mean};
 
 /// One meta-training iteration's record.
@@ -32,7 +34,7 @@ pub struct MetaRecord {
     pub meta_loss: f64,
     /// The norm of the ES gradient estimate.
     pub grad_norm: f64,
-    /// The updated network's [`final_objective`] averaged over the validation tasks, on the
+    /// The updated network's validation score ([`MetaTrainConfig::selection`]), on the
     /// iterations where it was scored.
     pub validation: Option<f64>,
 }
@@ -78,21 +80,136 @@ fn adam_baselines(
         .collect()
 }
 
-fn validation_score(
-    net: &Arc<LearnedNet>,
-    tasks: &[Box<dyn Task>],
-    baselines: &[f64],
-    cfg: &MetaTrainConfig,
-) -> Result<f64> {
-    let scores = tasks
+/// The validation tasks of a run and what its iterates are compared with.
+enum Validator {
+    /// [`Selection::Regret`]: tasks and the per-task best Adam score.
+    Regret {
+        tasks: Vec<Box<dyn Task>>,
+        baselines: Vec<f64>,
+    },
+    /// [`Selection::GroupMean`]: groups and tuned Adam's `(mean, median)` final loss on each.
+    GroupMean {
+        groups: Vec<TaskGroup>,
+        adam: Vec<(f64, f64)>,
+    },
+}
+
+/// The final loss of an unroll, infinite for a diverged one.
+fn final_loss(losses: &[f64]) -> f64 {
+    losses
+        .last()
+        .copied()
+        .filter(|l| l.is_finite())
+        .unwrap_or(f64::INFINITY)
+}
+
+/// The mean and median of a group's final losses.
+fn mean_median(mut v: Vec<f64>) -> (f64, f64) {
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    };
+    (mean, median)
+}
+
+/// `ln(l / a)`: 0 when both are 0 (a tie), +∞ when only `a` is 0 or `l` is infinite.
+fn log_ratio(l: f64, a: f64) -> f64 {
+    if l == a { 0.0 } else { (l / a).ln() }
+}
+
+/// The final losses of `make`'s optimizers on every instance of `group`, in parallel.
+fn group_finals(
+    group: &TaskGroup,
+    steps: usize,
+    make: &(dyn Fn() -> Result<Box<dyn Optimizer<f64>>> + Sync),
+) -> Result<Vec<f64>> {
+    group
+        .instances
         .par_iter()
-        .zip(baselines)
-        .map(|(task, b)| {
-            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-            Ok(final_objective(&unroll(task.as_ref(), &mut opt, cfg.unroll)?, cfg.floor) - b)
-        })
-        .collect::<Result<Vec<f64>>>()?;
-    Ok(per_kind_soft_max(tasks, &scores, cfg))
+        .map(|task| Ok(final_loss(&unroll(task.as_ref(), make()?.as_mut(), steps)?)))
+        .collect()
+}
+
+impl Validator {
+    /// `None` when validation is off.
+    fn new(cfg: &MetaTrainConfig, pool: &DataPool) -> Result<Option<Self>> {
+        if cfg.validate_every == 0 {
+            return Ok(None);
+        }
+        Ok(Some(match cfg.selection {
+            Selection::Regret => {
+                let tasks =
+                    training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?;
+                let baselines = adam_baselines(&tasks, cfg, &|l| final_objective(l, cfg.floor))?;
+                Self::Regret { tasks, baselines }
+            }
+            Selection::GroupMean => {
+                let per_group = (cfg.validation_tasks / (4 + pool.names().len())).max(1);
+                let groups = validation_groups_with(cfg.seed, per_group, pool)?;
+                let adam = groups
+                    .iter()
+                    .map(|g| {
+                        let mut best = (f64::INFINITY, f64::INFINITY);
+                        for &lr in &cfg.baseline_lrs {
+                            let finals = group_finals(g, cfg.unroll, &|| {
+                                Ok(Box::new(
+                                    Adam {
+                                        lr,
+                                        ..Adam::default()
+                                    }
+                                    .build::<f64>()?,
+                                ))
+                            })?;
+                            let (mean, median) = mean_median(finals);
+                            if mean < best.0 || best.0.is_infinite() && median < best.1 {
+                                best = (mean, median);
+                            }
+                        }
+                        Ok(best)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Self::GroupMean { groups, adam }
+            }
+        }))
+    }
+
+    /// The score of `net` (lower is better).
+    fn score(&self, net: &Arc<LearnedNet>, cfg: &MetaTrainConfig) -> Result<f64> {
+        match self {
+            Self::Regret { tasks, baselines } => {
+                let scores = tasks
+                    .par_iter()
+                    .zip(baselines)
+                    .map(|(task, b)| {
+                        let mut opt = LearnedOptimizer::<f64>::new(net.clone());
+                        let losses = unroll(task.as_ref(), &mut opt, cfg.unroll)?;
+                        Ok(final_objective(&losses, cfg.floor) - b)
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                Ok(per_kind_soft_max(tasks, &scores, cfg))
+            }
+            Self::GroupMean { groups, adam } => {
+                let mut total = 0.0;
+                for (g, &(a_mean, a_median)) in groups.iter().zip(adam) {
+                    let finals = group_finals(g, cfg.unroll, &|| {
+                        Ok(Box::new(LearnedOptimizer::<f64>::new(net.clone())))
+                    })?;
+                    let (mean, median) = mean_median(finals);
+                    let r = log_ratio(mean, a_mean).max(log_ratio(median, a_median));
+                    total += if r.is_nan() {
+                        LOG_RATIO_MAX
+                    } else {
+                        r.clamp(GROUP_SCORE_FLOOR, LOG_RATIO_MAX)
+                    };
+                }
+                Ok(total / groups.len() as f64)
+            }
+        }
+    }
 }
 
 /// The meta-loss of the network with meta-parameters `theta` on `tasks`: the soft maximum
@@ -145,10 +262,12 @@ fn net_of(theta: &[f64], cfg: &MetaTrainConfig) -> Result<LearnedNet> {
     with_rules(LearnedNet::from_flat(theta)?, cfg)
 }
 
-/// `net` with the run's growth limit and reversal shrink: every network of a run carries them.
+/// `net` with the run's growth limit, reversal shrink and loss shrink: every network of a run
+/// carries them.
 fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
     net.with_growth_limit(cfg.growth_limit)?
-        .with_reversal_shrink(cfg.reversal_shrink)
+        .with_reversal_shrink(cfg.reversal_shrink)?
+        .with_loss_shrink(cfg.loss_shrink)
 }
 
 /// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
@@ -237,23 +356,11 @@ pub fn meta_train_with(
     }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
     let initial = with_rules(LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr), cfg)?;
-    let validation_tasks = if cfg.validate_every > 0 {
-        training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?
-    } else {
-        Vec::new()
-    };
-    let validation_baselines =
-        adam_baselines(&validation_tasks, cfg, &|l| final_objective(l, cfg.floor))?;
-    let initial_validation = if cfg.validate_every > 0 {
-        Some(validation_score(
-            &Arc::new(initial.clone()),
-            &validation_tasks,
-            &validation_baselines,
-            cfg,
-        )?)
-    } else {
-        None
-    };
+    let validator = Validator::new(cfg, pool)?;
+    let initial_validation = validator
+        .as_ref()
+        .map(|v| v.score(&Arc::new(initial.clone()), cfg))
+        .transpose()?;
     let mut best = (
         initial_validation.unwrap_or(f64::INFINITY),
         None,
@@ -302,14 +409,12 @@ pub fn meta_train_with(
         }
         let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         adam.step_tensors(&mut theta, &[Tensor::from_vec(&[n], grad)?])?;
-        let validation = if cfg.validate_every > 0 && (k + 1) % cfg.validate_every == 0 {
+        let validation = if let Some(validator) = validator
+            .as_ref()
+            .filter(|_| (k + 1) % cfg.validate_every == 0)
+        {
             let net = net_of(theta[0].as_slice(), cfg)?;
-            let v = validation_score(
-                &Arc::new(net.clone()),
-                &validation_tasks,
-                &validation_baselines,
-                cfg,
-            )?;
+            let v = validator.score(&Arc::new(net.clone()), cfg)?;
             if v < best.0 {
                 best = (v, Some(k), net);
             }

@@ -1,7 +1,7 @@
 //! The per-unroll meta-objectives and the soft maximum that aggregates them.
 
 /// The bound on each per-step term of the meta-objective (a diverging run costs this much).
-const LOG_RATIO_MAX: f64 = 3.0;
+pub(super) const LOG_RATIO_MAX: f64 = 3.0;
 
 /// The score used to select among iterates: the clamped log loss ratio at the end of the
 /// unroll, which is what an equal-budget comparison measures (aggregated over the validation

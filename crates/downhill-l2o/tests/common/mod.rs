@@ -1,4 +1,4 @@
-//! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`).
+//! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`, `loss_shrink.rs`).
 
 use std::sync::Arc;
 
@@ -9,6 +9,12 @@ use downhill_tensor::Tensor;
 /// The update RMS of every step of `net` (lr 1) on the gradients `grads`, from parameters of
 /// ones shaped like the first gradient.
 pub fn update_rms(net: LearnedNet, grads: &[Tensor<f64>]) -> Vec<f64> {
+    update_rms_observing(net, grads, &[])
+}
+
+/// [`update_rms`], telling the optimizer `losses[t]` before step `t` (no loss for the steps
+/// beyond `losses`).
+pub fn update_rms_observing(net: LearnedNet, grads: &[Tensor<f64>], losses: &[f64]) -> Vec<f64> {
     let mut opt = LearnedOptimizer::<f64>::new(Arc::new(net));
     let Some(first) = grads.first() else {
         return Vec::new();
@@ -16,7 +22,11 @@ pub fn update_rms(net: LearnedNet, grads: &[Tensor<f64>]) -> Vec<f64> {
     let mut p = vec![Tensor::<f64>::ones(first.shape())];
     grads
         .iter()
-        .map(|g| {
+        .enumerate()
+        .map(|(t, g)| {
+            if let Some(&l) = losses.get(t) {
+                opt.observe_loss(l).unwrap();
+            }
             let before = p[0].clone();
             opt.step_tensors(&mut p, std::slice::from_ref(g)).unwrap();
             let d = p[0].as_slice().iter().zip(before.as_slice());
