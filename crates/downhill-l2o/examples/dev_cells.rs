@@ -15,7 +15,7 @@
 //! `downhill l2o eval` (the rate of the grid with the lowest mean final loss), the mean and
 //! median ratio learned / Adam and the per-instance wins, then per weights the number of
 //! (group, draw) cells won on mean and median and the worst mean ratio (the selection rule of
-//! assets/l2o/README.md). Only draws below `FIRST_UNTOUCHED_DRAW` are accepted.
+//! assets/l2o/HISTORY.md). Only draws below `FIRST_UNTOUCHED_DRAW` are accepted.
 //!
 //! `tail`: per instance of one group, the task, the learned and tuned-Adam final loss, the
 //! dead ReLU units (zero gradient on every incoming weight and the bias over the full batch)

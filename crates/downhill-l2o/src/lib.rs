@@ -42,7 +42,7 @@
 //!   The third optional rule, the loss shrink ([`LearnedNet::loss_shrink`], the bold driver
 //!   as one global scale), is the only one that reads the loss, which training loops pass
 //!   through [`Optimizer::observe_loss`](downhill_optim::Optimizer::observe_loss); the shipped
-//!   weights do not carry it (candidate H1 in assets/l2o/README.md did not pass its gate).
+//!   weights do not carry it (candidate H1 in assets/l2o/HISTORY.md did not pass its gate).
 //! - [`LearnedOptimizer`]: the network behind the [`Optimizer`](downhill_optim::Optimizer)
 //!   interface, state saved like PyTorch's; [`LearnedOptimizer::shipped`] loads the committed
 //!   weights (embedded in the binary), [`LearnedOptimizer::from_file`] any other.

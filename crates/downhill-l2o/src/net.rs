@@ -104,9 +104,9 @@ pub struct LearnedNet {
     /// ```
     ///
     /// Saved in the weights' metadata as `update_reversal_shrink`; [`LearnedNet::from_flat`]
-    /// gives `None`. The shipped weights carry `η = 0.85` (assets/l2o/README.md, candidate
-    /// F2; with `η = 0.5` the step collapses on tasks whose gradient reverses often, since the
-    /// growth limit lets it recover by at most `γ` per step).
+    /// gives `None`. The shipped weights carry `η = 0.85` (assets/l2o/HISTORY.md, section
+    /// "Session 8", candidate F2; with `η = 0.5` the step collapses on tasks whose gradient
+    /// reverses often, since the growth limit lets it recover by at most `γ` per step).
     pub reversal_shrink: Option<f64>,
     /// The loss shrink `η_L` (`None`: none), like [`LearnedNet::growth_limit`] part of the
     /// update rule, and the one rule that looks at the loss: the bold driver of Vogl et al.

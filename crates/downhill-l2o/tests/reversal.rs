@@ -30,7 +30,7 @@ fn free_net() -> LearnedNet {
 
 #[test]
 fn the_shipped_weights_carry_their_shrink() {
-    // Meta-trained with η = 0.85 (assets/l2o/README.md, candidate F2).
+    // Meta-trained with η = 0.85 (assets/l2o/HISTORY.md, section "Session 8", candidate F2).
     assert_eq!(LearnedNet::shipped().unwrap().reversal_shrink, Some(0.85));
 }
 
