@@ -116,6 +116,11 @@ pub struct TrainArgs {
     /// (the bold driver; 0 < η_L ≤ 1; default: none). Saved with the weights.
     #[arg(long)]
     pub loss_shrink: Option<f64>,
+    /// Reversal recovery ρ of the optimizer being trained: makes the reversal shrink a
+    /// persistent per-tensor scale, cut by η on every reversal and regrown by ρ (up to 1) on
+    /// every other step (≥ 1; needs --reversal-shrink; default: none). Saved with the weights.
+    #[arg(long)]
+    pub reversal_recovery: Option<f64>,
 }
 
 /// `downhill l2o eval`.
@@ -201,6 +206,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         growth_limit: a.growth_limit,
         reversal_shrink: a.reversal_shrink,
         loss_shrink: a.loss_shrink,
+        reversal_recovery: a.reversal_recovery,
     };
     let pool = real_data_pool(&cfg.real_data)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;

@@ -39,6 +39,9 @@
 //!   travels with the weights; the shipped ones are meta-trained and run with γ = 1.2. So does
 //!   the optional reversal shrink ([`LearnedNet::reversal_shrink`], Rprop's decrease factor
 //!   when a tensor's gradient turns against its momentum); the shipped ones carry η = 0.85.
+//!   With a reversal recovery ([`LearnedNet::reversal_recovery`]) the shrink becomes a
+//!   per-tensor scale that persists and compounds while the gradient keeps reversing
+//!   (delta-bar-delta at tensor level).
 //!   The third optional rule, the loss shrink ([`LearnedNet::loss_shrink`], the bold driver
 //!   as one global scale), is the only one that reads the loss, which training loops pass
 //!   through [`Optimizer::observe_loss`](downhill_optim::Optimizer::observe_loss); the shipped
@@ -112,6 +115,6 @@ pub use shipped::SHIPPED_WEIGHTS;
 pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
 pub use weights::{
-    FORMAT, FORMAT_LOSS, FORMAT_NO_LIMIT, GROWTH_LIMIT_KEY, LOSS_SHRINK_KEY, REVERSAL_SHRINK_KEY,
-    architecture,
+    FORMAT, FORMAT_NO_LIMIT, FORMAT_V4, GROWTH_LIMIT_KEY, LOSS_SHRINK_KEY, REVERSAL_RECOVERY_KEY,
+    REVERSAL_SHRINK_KEY, architecture,
 };

@@ -11,6 +11,10 @@ use crate::net::{LOSS_AVERAGE_DECAY, LOSS_RECOVERY, LearnedNet};
 /// Rows of features pushed through the network at once (bounds the temporaries for big tensors).
 const CHUNK_ROWS: usize = 8192;
 
+/// The persistent reversal scale never goes below this
+/// ([`LearnedNet::reversal_recovery`]).
+const MIN_REVERSAL_SCALE: f64 = 1e-6;
+
 /// The loss shrink's scale never goes below this, so that it can always recover.
 const MIN_LOSS_SCALE: f64 = 1e-12;
 
@@ -22,6 +26,8 @@ struct TensorState<E: Element> {
     step: u64,
     /// The RMS of the last update `Δp` (before `lr`), for the growth limit; 0 before the first.
     update_rms: f64,
+    /// The persistent reversal scale `s` (1 without a reversal recovery).
+    reversal_scale: f64,
 }
 
 impl<E: Element> TensorState<E> {
@@ -31,6 +37,7 @@ impl<E: Element> TensorState<E> {
             r: Tensor::zeros(shape),
             step: 0,
             update_rms: 0.0,
+            reversal_scale: 1.0,
         }
     }
 }
@@ -41,14 +48,15 @@ impl<E: Element> TensorState<E> {
 /// `Box<dyn Optimizer<f32>>` in a trainer). One parameter group; the learning rate is a global
 /// multiplier on the learned step (default 1, the meta-trained behaviour); there is no momentum
 /// hyperparameter to set. State is named like PyTorch's: `"<i>.m_0.5"`, `"<i>.m_0.9"`,
-/// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"group.0.lr"`, `"num_params"`.
+/// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"<i>.update_rms"`, `"<i>.reversal_scale"`, `"group.0.lr"`, `"num_params"`.
 ///
 /// ```text
 /// for every parameter tensor p with gradient g:
 ///   t ← t + 1;  update the accumulators with g;  x = features(p, g, accumulators, t)
 ///   Δp = Δp(x)                    (LearnedNet::updates, computed in f64)
 ///   then, if the network has them: the growth limit (LearnedNet::growth_limit) and the
-///   reversal shrink (LearnedNet::reversal_shrink) on Δp, and the loss shrink's global
+///   reversal shrink (LearnedNet::reversal_shrink, persistent with a
+///   LearnedNet::reversal_recovery) on Δp, and the loss shrink's global
 ///   scale s (LearnedNet::loss_shrink; s = 1 without it)
 ///   p ← p + lr · s · Δp           (rounded to E)
 /// ```
@@ -162,9 +170,21 @@ impl<E: Element> LearnedOptimizer<E> {
             }
             _ => rms,
         };
-        if let Some(eta) = self.net.reversal_shrink.filter(|_| reversed) {
-            delta.iter_mut().for_each(|d| *d *= eta);
-            st.update_rms *= eta;
+        match (self.net.reversal_shrink, self.net.reversal_recovery) {
+            (Some(eta), Some(rho)) => {
+                st.reversal_scale = if reversed {
+                    (eta * st.reversal_scale).max(MIN_REVERSAL_SCALE)
+                } else {
+                    (rho * st.reversal_scale).min(1.0)
+                };
+                let s = st.reversal_scale;
+                delta.iter_mut().for_each(|d| *d *= s);
+            }
+            (Some(eta), None) if reversed => {
+                delta.iter_mut().for_each(|d| *d *= eta);
+                st.update_rms *= eta;
+            }
+            _ => {}
         }
         let lr = self.lr * self.loss_scale;
         for ((v, p0), d) in value.as_mut_slice().iter_mut().zip(&p).zip(&delta) {
@@ -272,6 +292,8 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         for (i, st) in state.iter().enumerate() {
             s.scalars.insert(key(i, "step"), st.step as f64);
             s.scalars.insert(key(i, "update_rms"), st.update_rms);
+            s.scalars
+                .insert(key(i, "reversal_scale"), st.reversal_scale);
             for k in 0..3 {
                 s.tensors.insert(key(i, &m_name(k)), st.m[k].clone());
             }
@@ -381,11 +403,23 @@ fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<
                     "`{i}.update_rms` = {update_rms} is not a finite RMS ≥ 0"
                 )));
             }
+            // Absent in state saved before the reversal recovery existed: scale 1.
+            let reversal_scale = s
+                .scalars
+                .get(&key(i, "reversal_scale"))
+                .copied()
+                .unwrap_or(1.0);
+            if !(reversal_scale > 0.0 && reversal_scale <= 1.0) {
+                return Err(bad(format!(
+                    "`{i}.reversal_scale` = {reversal_scale} is not a scale in (0, 1]"
+                )));
+            }
             Ok(TensorState {
                 m,
                 r,
                 step: step as u64,
                 update_rms,
+                reversal_scale,
             })
         })
         .collect()

@@ -21,10 +21,12 @@ use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 pub const FORMAT: &str = "downhill-l2o/3";
 
 /// The value of the `format` metadata key that marks a learned-optimizer file whose network
-/// has a loss shrink ([`LearnedNet::loss_shrink`], stored under [`LOSS_SHRINK_KEY`], which this
-/// format requires), with or without the other step rules of [`FORMAT`]. A reader that
-/// predates the loss shrink rejects the file instead of running the network without it.
-pub const FORMAT_LOSS: &str = "downhill-l2o/4";
+/// has a loss shrink ([`LearnedNet::loss_shrink`], stored under [`LOSS_SHRINK_KEY`]) or a
+/// reversal recovery ([`LearnedNet::reversal_recovery`], under [`REVERSAL_RECOVERY_KEY`]); this
+/// format requires at least one of the two, with or without the step rules of [`FORMAT`]. A
+/// reader that predates these rules rejects the file instead of running the network without
+/// them.
+pub const FORMAT_V4: &str = "downhill-l2o/4";
 
 /// The `format` of a file whose network has neither a growth limit nor a reversal shrink.
 /// Such a network runs the same in every reader that knows the architecture, so it keeps the
@@ -38,8 +40,15 @@ pub const GROWTH_LIMIT_KEY: &str = "update_growth_limit";
 /// The metadata key holding [`LearnedNet::reversal_shrink`] (absent: none).
 pub const REVERSAL_SHRINK_KEY: &str = "update_reversal_shrink";
 
-/// The metadata key holding [`LearnedNet::loss_shrink`] (absent: none; only in [`FORMAT_LOSS`]).
+/// The metadata key holding [`LearnedNet::loss_shrink`] (absent: none; only in [`FORMAT_V4`]).
 pub const LOSS_SHRINK_KEY: &str = "update_loss_shrink";
+
+/// The metadata key holding [`LearnedNet::reversal_recovery`] (absent: none; only in
+/// [`FORMAT_V4`], and only with a [`REVERSAL_SHRINK_KEY`]).
+pub const REVERSAL_RECOVERY_KEY: &str = "update_reversal_recovery";
+
+/// The keys that need [`FORMAT_V4`].
+const V4_KEYS: [&str; 2] = [LOSS_SHRINK_KEY, REVERSAL_RECOVERY_KEY];
 
 fn bad(m: impl Into<String>) -> L2oError {
     L2oError::Weights(m.into())
@@ -64,9 +73,10 @@ impl LearnedNet {
     /// are inputs, as in `x·W`), plus `metadata` and the keys `format`, `architecture` and
     /// `features`, which [`LearnedNet::from_safetensors`] checks, and `update_growth_limit`
     /// when the network has one ([`LearnedNet::growth_limit`]; the network's value replaces any
-    /// in `metadata`), likewise `update_reversal_shrink` and `update_loss_shrink`. `format` is
-    /// [`FORMAT_LOSS`] for a network with a loss shrink, otherwise [`FORMAT`] for a network with
-    /// a growth limit or a reversal shrink and [`FORMAT_NO_LIMIT`] for one with neither.
+    /// in `metadata`), likewise `update_reversal_shrink`, `update_reversal_recovery` and
+    /// `update_loss_shrink`. `format` is [`FORMAT_V4`] for a network with a loss shrink or a
+    /// reversal recovery, otherwise [`FORMAT`] for a network with a growth limit or a reversal
+    /// shrink and [`FORMAT_NO_LIMIT`] for one with neither.
     ///
     /// # Errors
     /// A serialization failure.
@@ -99,10 +109,15 @@ impl LearnedNet {
                 format = FORMAT;
             }
         }
-        meta.remove(LOSS_SHRINK_KEY);
-        if let Some(v) = self.loss_shrink {
-            meta.insert(LOSS_SHRINK_KEY.into(), format!("{v}"));
-            format = FORMAT_LOSS;
+        for (key, value) in V4_KEYS
+            .into_iter()
+            .zip([self.loss_shrink, self.reversal_recovery])
+        {
+            meta.remove(key);
+            if let Some(v) = value {
+                meta.insert(key.into(), format!("{v}"));
+                format = FORMAT_V4;
+            }
         }
         meta.insert("format".into(), format.into());
         safetensors::serialize(views, Some(meta)).map_err(|e| bad(e.to_string()))
@@ -112,11 +127,13 @@ impl LearnedNet {
     ///
     /// # Errors
     /// [`L2oError::Weights`] for bytes that are not safetensors, a format other than
-    /// [`FORMAT_LOSS`], [`FORMAT`] or [`FORMAT_NO_LIMIT`], a different architecture, a missing
-    /// tensor of the wrong shape or dtype, an `update_growth_limit` that is not a number ≥ 1,
-    /// an `update_reversal_shrink` or `update_loss_shrink` that is not a number in `(0, 1]`, a
-    /// [`FORMAT`] file with neither of its keys, or an `update_loss_shrink` in a file whose
-    /// format is not [`FORMAT_LOSS`] (or a [`FORMAT_LOSS`] file without it).
+    /// [`FORMAT_V4`], [`FORMAT`] or [`FORMAT_NO_LIMIT`], a different architecture, a missing
+    /// tensor of the wrong shape or dtype, an `update_growth_limit` or
+    /// `update_reversal_recovery` that is not a number ≥ 1, an `update_reversal_shrink` or
+    /// `update_loss_shrink` that is not a number in `(0, 1]`, a [`FORMAT`] file with neither of
+    /// its keys, an `update_loss_shrink` or `update_reversal_recovery` in a file whose format
+    /// is not [`FORMAT_V4`] (or a [`FORMAT_V4`] file with neither), or a reversal recovery
+    /// without a reversal shrink.
     pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, BTreeMap<String, String>)> {
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not safetensors: {e}")))?;
@@ -127,15 +144,19 @@ impl LearnedNet {
             .into_iter()
             .collect();
         let format = meta.get("format").map(String::as_str);
-        if format != Some(FORMAT_LOSS) && format != Some(FORMAT) && format != Some(FORMAT_NO_LIMIT)
-        {
+        if format != Some(FORMAT_V4) && format != Some(FORMAT) && format != Some(FORMAT_NO_LIMIT) {
             return Err(bad(format!(
-                "`format` metadata is {format:?}, expected {FORMAT_LOSS:?}, {FORMAT:?} or {FORMAT_NO_LIMIT:?}"
+                "`format` metadata is {format:?}, expected {FORMAT_V4:?}, {FORMAT:?} or {FORMAT_NO_LIMIT:?}"
             )));
         }
-        if (format == Some(FORMAT_LOSS)) != meta.contains_key(LOSS_SHRINK_KEY) {
+        if (format == Some(FORMAT_V4)) != V4_KEYS.iter().any(|k| meta.contains_key(*k)) {
             return Err(bad(format!(
-                "the `{LOSS_SHRINK_KEY}` metadata key belongs with format {FORMAT_LOSS:?} (and that format requires it); format is {format:?}"
+                "the `{LOSS_SHRINK_KEY}` and `{REVERSAL_RECOVERY_KEY}` metadata keys belong with format {FORMAT_V4:?}, which requires one of them; format is {format:?}"
+            )));
+        }
+        if meta.contains_key(REVERSAL_RECOVERY_KEY) && !meta.contains_key(REVERSAL_SHRINK_KEY) {
+            return Err(bad(format!(
+                "`{REVERSAL_RECOVERY_KEY}` without `{REVERSAL_SHRINK_KEY}`: the recovery belongs to the shrink"
             )));
         }
         if format == Some(FORMAT)
@@ -185,6 +206,8 @@ impl LearnedNet {
             .map_err(|e| bad(format!("`{GROWTH_LIMIT_KEY}` metadata: {e}")))?
             .with_reversal_shrink(number(REVERSAL_SHRINK_KEY)?)
             .map_err(|e| bad(format!("`{REVERSAL_SHRINK_KEY}` metadata: {e}")))?
+            .with_reversal_recovery(number(REVERSAL_RECOVERY_KEY)?)
+            .map_err(|e| bad(format!("`{REVERSAL_RECOVERY_KEY}` metadata: {e}")))?
             .with_loss_shrink(number(LOSS_SHRINK_KEY)?)
             .map_err(|e| bad(format!("`{LOSS_SHRINK_KEY}` metadata: {e}")))?;
         Ok((net, meta))

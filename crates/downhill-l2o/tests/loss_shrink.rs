@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use downhill_l2o::{
-    FORMAT, FORMAT_LOSS, L2oError, LOSS_SHRINK_KEY, LearnedNet, LearnedOptimizer, MetaTrainConfig,
+    FORMAT, FORMAT_V4, L2oError, LOSS_SHRINK_KEY, LearnedNet, LearnedOptimizer, MetaTrainConfig,
     meta_train,
 };
 use downhill_optim::{Adam, OptimError, Optimizer};
@@ -148,7 +148,7 @@ fn the_loss_shrink_is_saved_with_the_weights_in_its_own_format() {
     let (back, meta) = LearnedNet::from_safetensors(&bytes).unwrap();
     assert_eq!(back, net);
     assert_eq!(meta[LOSS_SHRINK_KEY], "0.5");
-    assert_eq!(meta["format"], FORMAT_LOSS);
+    assert_eq!(meta["format"], FORMAT_V4);
     // Without a loss shrink the file keeps the older format.
     let plain = LearnedNet::shipped()
         .unwrap()
@@ -194,10 +194,7 @@ fn bad_loss_shrinks_and_mismatched_formats_are_rejected_with_their_name() {
     let mut bytes = good.clone();
     patch(&mut bytes, b"downhill-l2o/4", b"downhill-l2o/3");
     let m = weights_err(&bytes);
-    assert!(
-        m.contains(LOSS_SHRINK_KEY) && m.contains(FORMAT_LOSS),
-        "{m}"
-    );
+    assert!(m.contains(LOSS_SHRINK_KEY) && m.contains(FORMAT_V4), "{m}");
 }
 
 #[test]

@@ -110,3 +110,121 @@ fn meta_training_runs_with_the_shrink() {
     let free = meta_train(&cfg(None), |_| {}).unwrap();
     assert_ne!(shrunk.records[0].meta_loss, free.records[0].meta_loss);
 }
+
+/// Gradients whose sign alternates every step (a persistent reversal) for `n` steps.
+fn alternating(n: usize) -> Vec<Tensor<f64>> {
+    (0..n)
+        .map(|t| gradient(1e-2, if t % 2 == 0 { 1.0 } else { -1.0 }))
+        .collect()
+}
+
+#[test]
+fn with_a_recovery_the_shrink_persists_and_compounds() {
+    let one_step = free_net().with_reversal_shrink(Some(0.5)).unwrap();
+    let persistent = one_step.clone().with_reversal_recovery(Some(1.1)).unwrap();
+    let grads = alternating(6);
+    let free = update_rms(free_net(), &grads);
+    let (once, kept) = (
+        update_rms(one_step, &grads),
+        update_rms(persistent.clone(), &grads),
+    );
+    // The first reversal (step 2) is cut by η either way.
+    assert_eq!(kept[0], free[0]);
+    assert!(
+        (kept[1] / free[1] - 0.5).abs() < 1e-12,
+        "{kept:?} vs {free:?}"
+    );
+    assert_eq!(kept[1], once[1]);
+    // Every later step reverses too: the persistent scale compounds to 0.5⁵ by step 6, while
+    // the one-step shrink cuts each step by 0.5 alone (the runs see different parameters by
+    // then, so the ratios to the free run are not exact).
+    for t in 2..6 {
+        assert!(kept[t] < once[t], "step {t}: {kept:?} vs {once:?}");
+    }
+    assert!(kept[5] < 0.1 * free[5], "{kept:?} vs {free:?}");
+    // Gradients of one sign: never reversed, bitwise the optimizer without any shrink.
+    let steady: Vec<_> = (0..6).map(|t| gradient(10f64.powi(t - 3), 1.0)).collect();
+    assert_eq!(
+        update_rms(persistent.clone(), &steady),
+        update_rms(free_net(), &steady)
+    );
+}
+
+#[test]
+fn the_persistent_scale_recovers_to_one_and_survives_a_state_round_trip() {
+    use downhill_l2o::LearnedOptimizer;
+    use downhill_optim::Optimizer;
+    let net = free_net()
+        .with_reversal_shrink(Some(0.5))
+        .and_then(|n| n.with_reversal_recovery(Some(2.0)))
+        .unwrap();
+    let mut opt = LearnedOptimizer::<f64>::new(std::sync::Arc::new(net));
+    let mut p = vec![Tensor::<f64>::ones(&[N])];
+    let scale = |o: &LearnedOptimizer<f64>| o.state_dict().scalars["0.reversal_scale"];
+    // Four reversals: 0.5⁴ (the first step has no momentum to reverse).
+    for g in alternating(5) {
+        opt.step_tensors(&mut p, &[g]).unwrap();
+    }
+    assert_eq!(scale(&opt), 0.0625);
+    let saved = opt.state_dict();
+    let mut back = LearnedOptimizer::<f64>::new(opt.net().clone());
+    back.load_state_dict(&saved).unwrap();
+    assert_eq!(back.state_dict().scalars, saved.scalars);
+    // Four steps that agree with the momentum: ×2 each, capped at 1.
+    let last = gradient(1e-2, 1.0);
+    for _ in 0..5 {
+        opt.step_tensors(&mut p, std::slice::from_ref(&last))
+            .unwrap();
+    }
+    assert_eq!(scale(&opt), 1.0);
+    // A scale outside (0, 1] in a saved state is rejected, naming it; nothing changes.
+    let mut bad = saved.clone();
+    bad.scalars.insert("0.reversal_scale".into(), 0.0);
+    let err = back.load_state_dict(&bad).unwrap_err().to_string();
+    assert!(err.contains("reversal_scale"), "{err}");
+    assert_eq!(back.state_dict().scalars, saved.scalars);
+}
+
+#[test]
+fn the_recovery_is_saved_in_format_4_and_needs_its_shrink() {
+    use downhill_l2o::{FORMAT_V4, REVERSAL_RECOVERY_KEY};
+    let net = free_net()
+        .with_reversal_shrink(Some(0.85))
+        .and_then(|n| n.with_reversal_recovery(Some(1.1)))
+        .unwrap();
+    let bytes = net.to_safetensors(&BTreeMap::new()).unwrap();
+    let (back, meta) = LearnedNet::from_safetensors(&bytes).unwrap();
+    assert_eq!(back, net);
+    assert_eq!(meta[REVERSAL_RECOVERY_KEY], "1.1");
+    assert_eq!(meta["format"], FORMAT_V4);
+    // Bad values name the setting.
+    for bad in [0.5, f64::NAN, f64::INFINITY] {
+        let err = free_net()
+            .with_reversal_recovery(Some(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("reversal recovery"), "{err}");
+    }
+    // In meta-training the recovery needs a shrink.
+    let cfg = MetaTrainConfig {
+        reversal_recovery: Some(1.1),
+        ..common::tiny_meta_config()
+    };
+    let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
+    assert!(
+        err.contains("reversal_recovery") && err.contains("reversal_shrink"),
+        "{err}"
+    );
+    // A file with a recovery but no shrink is rejected, naming both keys.
+    let lone = free_net().with_reversal_recovery(Some(1.1)).unwrap();
+    let bytes = lone.to_safetensors(&BTreeMap::new()).unwrap();
+    match LearnedNet::from_safetensors(&bytes) {
+        Err(L2oError::Weights(m)) => {
+            assert!(
+                m.contains(REVERSAL_RECOVERY_KEY) && m.contains(REVERSAL_SHRINK_KEY),
+                "{m}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}

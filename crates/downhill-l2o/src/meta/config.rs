@@ -98,6 +98,11 @@ pub struct MetaTrainConfig {
     /// it each loss ([`unroll`](crate::unroll)).
     #[serde(default)]
     pub loss_shrink: Option<f64>,
+    /// The reversal recovery `ρ` of the optimizer being meta-trained
+    /// ([`LearnedNet::reversal_recovery`](crate::net::LearnedNet::reversal_recovery); `None`:
+    /// none, the default); it makes the reversal shrink persistent and requires one.
+    #[serde(default)]
+    pub reversal_recovery: Option<f64>,
 }
 
 fn default_final_weight() -> f64 {
@@ -218,6 +223,7 @@ impl Default for MetaTrainConfig {
             growth_limit: None,
             reversal_shrink: None,
             loss_shrink: None,
+            reversal_recovery: None,
         }
     }
 }
@@ -281,6 +287,13 @@ impl MetaTrainConfig {
         check_growth_limit(self.growth_limit, "growth_limit")?;
         check_shrink(self.reversal_shrink, "reversal_shrink")?;
         check_shrink(self.loss_shrink, "loss_shrink")?;
+        check_growth_limit(self.reversal_recovery, "reversal_recovery")?;
+        if self.reversal_recovery.is_some() && self.reversal_shrink.is_none() {
+            return Err(config(
+                "reversal_recovery",
+                "needs a reversal_shrink: the recovery belongs to the shrink",
+            ));
+        }
         if !(0.0..=1.0).contains(&self.final_weight) {
             return Err(config(
                 "final_weight",

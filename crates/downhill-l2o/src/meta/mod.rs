@@ -262,11 +262,12 @@ fn net_of(theta: &[f64], cfg: &MetaTrainConfig) -> Result<LearnedNet> {
     with_rules(LearnedNet::from_flat(theta)?, cfg)
 }
 
-/// `net` with the run's growth limit, reversal shrink and loss shrink: every network of a run
-/// carries them.
+/// `net` with the run's step rules (growth limit, reversal shrink and recovery, loss shrink):
+/// every network of a run carries them.
 fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
     net.with_growth_limit(cfg.growth_limit)?
         .with_reversal_shrink(cfg.reversal_shrink)?
+        .with_reversal_recovery(cfg.reversal_recovery)?
         .with_loss_shrink(cfg.loss_shrink)
 }
 
