@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
-    EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, MetaRecord, MetaTrainConfig, MlpTask,
-    Selection, Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
+    Aggregate, EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, MetaRecord, MetaTrainConfig,
+    MlpTask, Selection, Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -79,6 +79,12 @@ pub struct TrainArgs {
     /// final loss against tuned Adam).
     #[arg(long, default_value_t = MetaTrainConfig::default().selection)]
     pub selection: Selection,
+    /// How the meta-loss aggregates an iteration's tasks: `soft-max-regret` (per task the log
+    /// regret against the task's best Adam, soft maximum per kind) or `mean-ratio` (per kind
+    /// the log ratio of the summed normalized losses, learned over Adam, as a group mean
+    /// weighs them).
+    #[arg(long, default_value_t = MetaTrainConfig::default().aggregate)]
+    pub aggregate: Aggregate,
     /// Temperature of the soft maximum over tasks of the regret against Adam; 0 = plain mean.
     #[arg(long, default_value_t = MetaTrainConfig::default().tau)]
     pub tau: f64,
@@ -196,6 +202,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         validate_every: a.validate_every,
         validation_tasks: a.validation_tasks,
         selection: a.selection,
+        aggregate: a.aggregate,
         tau: a.tau,
         baseline_lrs: a.baseline_lrs.clone(),
         quadratic_weight: a.quadratic_weight,

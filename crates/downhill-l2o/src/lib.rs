@@ -97,9 +97,9 @@ pub use family::{
 };
 pub use features::{FEATURE_NAMES, NUM_FEATURES};
 pub use meta::{
-    BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaRecord, MetaRun, MetaTrainConfig, Selection,
-    final_objective, meta_loss, meta_objective, meta_objective_weighted, meta_train,
-    meta_train_with, soft_max_mean,
+    Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaRecord, MetaRun, MetaTrainConfig,
+    Selection, final_objective, meta_loss, meta_objective, meta_objective_weighted, meta_train,
+    meta_train_with, normalized_objective, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{

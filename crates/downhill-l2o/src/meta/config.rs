@@ -65,6 +65,10 @@ pub struct MetaTrainConfig {
     /// instances dominated by the hardest ones measure.
     #[serde(default)]
     pub regret_floor: Option<f64>,
+    /// How [`meta_loss`](super::meta_loss) aggregates the iteration's tasks ([`Aggregate`];
+    /// default: the soft maximum of log regrets).
+    #[serde(default)]
+    pub aggregate: Aggregate,
     /// The learning rate of the Adam the initial network is
     /// ([`LearnedNet::initial_with_lr`](crate::net::LearnedNet::initial_with_lr)); default
     /// [`INITIAL_LR`] (0.3).
@@ -139,6 +143,55 @@ fn default_validate_every() -> usize {
 
 fn default_validation_tasks() -> usize {
     MetaTrainConfig::default().validation_tasks
+}
+
+/// How the meta-loss aggregates the unrolls of an iteration ([`MetaTrainConfig::aggregate`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregate {
+    /// Per task the log regret against the task's best Adam, soft maximum per kind
+    /// ([`meta_loss`](super::meta_loss)).
+    #[default]
+    SoftMaxRegret,
+    /// Per kind the log ratio of the *summed* normalized losses, learned over Adam (each task's
+    /// Adam at its best rate of [`MetaTrainConfig::baseline_lrs`]):
+    ///
+    /// ```text
+    /// qᵢ = (1 − w) · Σ_t t · min(L_t/L_0, e³) / Σ_t t  +  w · min(L_T/L_0, e³)
+    ///                                  (w = final_weight; non-finite L_t → e³)
+    /// J_K = clamp(ln(Σ_{i∈K} qᵢ(learned) / Σ_{i∈K} qᵢ(Adam)), −3, 3)
+    /// ```
+    ///
+    /// The log regret weighs a task by how many *times* the learned optimizer is behind, so a
+    /// task it ends at 10⁻⁶ against Adam's 10⁻⁸ counts as much as one it ends at 10⁻¹ against
+    /// 10⁻³; a group mean, which is what the evaluation compares, is decided by the second
+    /// kind alone. Here, as in that mean, a task counts by the size of its (normalized) loss.
+    /// [`MetaTrainConfig::tau`], [`MetaTrainConfig::regret_floor`] and
+    /// [`MetaTrainConfig::floor`] do not act on it.
+    MeanRatio,
+}
+
+impl std::fmt::Display for Aggregate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::SoftMaxRegret => "soft-max-regret",
+            Self::MeanRatio => "mean-ratio",
+        })
+    }
+}
+
+impl std::str::FromStr for Aggregate {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "soft-max-regret" => Ok(Self::SoftMaxRegret),
+            "mean-ratio" => Ok(Self::MeanRatio),
+            _ => Err(format!(
+                "unknown aggregate {s:?}: expected \"soft-max-regret\" or \"mean-ratio\""
+            )),
+        }
+    }
 }
 
 /// How meta-training scores its iterates to select the one it returns
@@ -217,6 +270,7 @@ impl Default for MetaTrainConfig {
             baseline_lrs: default_baseline_lrs(),
             quadratic_weight: default_quadratic_weight(),
             regret_floor: None,
+            aggregate: Aggregate::SoftMaxRegret,
             initial_lr: INITIAL_LR,
             final_weight: default_final_weight(),
             real_data: Vec::new(),

@@ -21,9 +21,11 @@ mod config;
 mod objective;
 
 use config::VALIDATION_STREAM;
-pub use config::{BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaTrainConfig, Selection};
+pub use config::{Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaTrainConfig, Selection};
 use objective::LOG_RATIO_MAX;
-pub use objective::{final_objective, meta_objective, meta_objective_weighted, soft_max_mean};
+pub use objective::{
+    final_objective, meta_objective, meta_objective_weighted, normalized_objective, soft_max_mean,
+};
 
 /// One meta-training iteration's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,14 +55,15 @@ pub struct MetaRun {
     pub selected: Option<usize>,
 }
 
-/// Per task, the best score of Adam over [`MetaTrainConfig::baseline_lrs`]; zeros when `cfg.tau = 0`
-/// (the plain mean needs no baseline).
+/// Per task, the best score of Adam over [`MetaTrainConfig::baseline_lrs`]; zeros when not
+/// `needed` (a plain mean of regrets, `cfg.tau = 0`, needs no baseline).
 fn adam_baselines(
     tasks: &[Box<dyn Task>],
     cfg: &MetaTrainConfig,
     score: &(dyn Fn(&[f64]) -> f64 + Sync),
+    needed: bool,
 ) -> Result<Vec<f64>> {
-    if cfg.tau == 0.0 {
+    if !needed {
         return Ok(vec![0.0; tasks.len()]);
     }
     tasks
@@ -144,7 +147,12 @@ impl Validator {
             Selection::Regret => {
                 let tasks =
                     training_tasks_with(cfg.seed, VALIDATION_STREAM, cfg.validation_tasks, pool)?;
-                let baselines = adam_baselines(&tasks, cfg, &|l| final_objective(l, cfg.floor))?;
+                let baselines = adam_baselines(
+                    &tasks,
+                    cfg,
+                    &|l| final_objective(l, cfg.floor),
+                    cfg.tau != 0.0,
+                )?;
                 Self::Regret { tasks, baselines }
             }
             Selection::GroupMean => {
@@ -249,12 +257,69 @@ pub fn meta_loss(
     }
     let net = Arc::new(net_of(theta, cfg)?);
     let mut scores = Vec::with_capacity(tasks.len());
-    for (task, b) in tasks.iter().zip(baselines) {
+    for task in tasks {
         let mut opt = LearnedOptimizer::<f64>::new(net.clone());
         let losses = unroll(task.as_ref(), &mut opt, cfg.unroll)?;
-        scores.push(meta_objective_weighted(&losses, cfg.floor, cfg.final_weight) - b);
+        scores.push(unroll_objective(&losses, cfg));
     }
-    Ok(per_kind_soft_max(tasks, &scores, cfg))
+    Ok(match cfg.aggregate {
+        Aggregate::SoftMaxRegret => {
+            let regrets: Vec<f64> = scores.iter().zip(baselines).map(|(s, b)| s - b).collect();
+            per_kind_soft_max(tasks, &regrets, cfg)
+        }
+        Aggregate::MeanRatio => per_kind_mean_ratio(tasks, &scores, baselines, cfg),
+    })
+}
+
+/// The per-unroll objective the meta-loss aggregates: [`meta_objective_weighted`] for
+/// [`Aggregate::SoftMaxRegret`], [`normalized_objective`] for [`Aggregate::MeanRatio`].
+fn unroll_objective(losses: &[f64], cfg: &MetaTrainConfig) -> f64 {
+    match cfg.aggregate {
+        Aggregate::SoftMaxRegret => meta_objective_weighted(losses, cfg.floor, cfg.final_weight),
+        Aggregate::MeanRatio => normalized_objective(losses, cfg.final_weight),
+    }
+}
+
+/// The weighted mean over kinds of `clamp(ln(Σ learned / Σ adam), −3, 3)` within each kind
+/// ([`Aggregate::MeanRatio`]).
+fn per_kind_mean_ratio(
+    tasks: &[Box<dyn Task>],
+    learned: &[f64],
+    adam: &[f64],
+    cfg: &MetaTrainConfig,
+) -> f64 {
+    let mut kinds: Vec<(String, f64, f64)> = Vec::new();
+    for ((task, &l), &a) in tasks.iter().zip(learned).zip(adam) {
+        let k = kind(task.as_ref());
+        match kinds.iter_mut().find(|(name, _, _)| *name == k) {
+            Some((_, sl, sa)) => {
+                *sl += l;
+                *sa += a;
+            }
+            None => kinds.push((k, l, a)),
+        }
+    }
+    let weight = |k: &str| {
+        if k == "quadratic" {
+            cfg.quadratic_weight
+        } else {
+            1.0
+        }
+    };
+    let total: f64 = kinds.iter().map(|(k, _, _)| weight(k)).sum();
+    kinds
+        .iter()
+        .map(|(k, l, a)| {
+            let r = log_ratio(*l, *a);
+            let r = if r.is_nan() {
+                LOG_RATIO_MAX
+            } else {
+                r.clamp(-LOG_RATIO_MAX, LOG_RATIO_MAX)
+            };
+            weight(k) * r
+        })
+        .sum::<f64>()
+        / total
 }
 
 /// The network of the meta-parameters `theta`, with the run's step rules ([`with_rules`]).
@@ -377,9 +442,12 @@ pub fn meta_train_with(
     let mut records = Vec::with_capacity(cfg.iterations);
     for k in 0..cfg.iterations {
         let tasks = training_tasks_with(cfg.seed, k as u64, cfg.tasks, pool)?;
-        let baselines = adam_baselines(&tasks, cfg, &|l| {
-            meta_objective_weighted(l, cfg.floor, cfg.final_weight)
-        })?;
+        let baselines = adam_baselines(
+            &tasks,
+            cfg,
+            &|l| unroll_objective(l, cfg),
+            cfg.tau != 0.0 || cfg.aggregate == Aggregate::MeanRatio,
+        )?;
         let n = theta[0].len();
         let eps: Vec<Vec<f64>> = (0..cfg.pairs)
             .map(|_| {

@@ -75,3 +75,27 @@ pub fn meta_objective_weighted(losses: &[f64], floor: f64, w: f64) -> f64 {
     let mean = terms.sum::<f64>() / (n * (n + 1) / 2).max(1) as f64;
     (1.0 - w) * mean + w * final_objective(losses, floor)
 }
+
+/// The normalized-loss objective of one unroll for [`Aggregate::MeanRatio`](super::Aggregate):
+///
+/// ```text
+/// q = (1 − w) · Σ_{t=1..T} t · min(L_t/L_0, e³) / Σ_{t=1..T} t  +  w · min(L_T/L_0, e³)
+/// ```
+///
+/// (a non-finite `L_t` counts as `e³`, the bound of the log objectives).
+pub fn normalized_objective(losses: &[f64], w: f64) -> f64 {
+    let cap = LOG_RATIO_MAX.exp();
+    let l0 = losses[0];
+    let q = |l: f64| {
+        let r = l / l0;
+        if r.is_nan() { cap } else { r.min(cap) }
+    };
+    let n = losses.len() - 1;
+    let mean = losses[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i + 1) as f64 * q(l))
+        .sum::<f64>()
+        / (n * (n + 1) / 2).max(1) as f64;
+    (1.0 - w) * mean + w * q(losses[n])
+}
