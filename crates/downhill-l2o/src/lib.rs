@@ -60,7 +60,9 @@
 //!   the soft maximum over the iteration's tasks of the regret against the best of Adam over
 //!   a few learning rates on the same task (optionally floored, so that tasks already won by
 //!   a wide margin stop earning credit), so the tasks where the learned optimizer is furthest
-//!   behind Adam dominate; the returned network is the best iterate on fixed validation tasks
+//!   behind Adam dominate (or, with [`Aggregate::MeanRatio`], the log ratio of the summed
+//!   normalized losses per kind, which weighs tasks as a group mean does); the returned
+//!   network is the best iterate on fixed validation tasks
 //!   ([`MetaRun`]), scored by the same per-task regret or, with [`Selection::GroupMean`], by
 //!   the evaluation's own criterion on groups drawn from the training seed range
 //!   ([`validation_groups_with`]). No gradient flows through the unroll, so there is no
