@@ -49,10 +49,7 @@ fn the_update_rms_grows_by_at_most_gamma_per_step() {
     // taken off so that only the limit acts here.
     let shipped = LearnedNet::shipped().unwrap();
     assert_eq!(shipped.growth_limit, Some(1.2));
-    let net = shipped
-        .with_growth_limit(None)
-        .and_then(|n| n.with_reversal_shrink(None))
-        .unwrap();
+    let net = common::free_net();
     let free = update_rms(net.clone());
     assert!(max_growth(&free) > 2.0, "no growth to limit: {free:?}");
     let limited = update_rms(net.clone().with_growth_limit(Some(1.2)).unwrap());

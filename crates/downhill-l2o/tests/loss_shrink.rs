@@ -13,7 +13,7 @@ use downhill_optim::{Adam, OptimError, Optimizer};
 use downhill_tensor::Tensor;
 
 mod common;
-use common::{update_rms, update_rms_observing};
+use common::{free_net, patch, update_rms, update_rms_observing};
 
 const N: usize = 16;
 
@@ -21,15 +21,6 @@ const N: usize = 16;
 fn steady(steps: usize) -> Vec<Tensor<f64>> {
     let g = (0..N).map(|i| 1e-2 * (1.0 + (i as f64 * 0.37).sin()));
     vec![Tensor::from_vec(&[N], g.collect()).unwrap(); steps]
-}
-
-/// The shipped network without its step rules.
-fn free_net() -> LearnedNet {
-    LearnedNet::shipped()
-        .unwrap()
-        .with_growth_limit(None)
-        .and_then(|n| n.with_reversal_shrink(None))
-        .unwrap()
 }
 
 /// The loss shrink's scale after each of `losses`, read from the optimizer's state.
@@ -159,27 +150,17 @@ fn the_loss_shrink_is_saved_with_the_weights_in_its_own_format() {
     assert!(!meta.contains_key(LOSS_SHRINK_KEY));
 }
 
-/// Replaces the only occurrence of `from` in `bytes` by `to` (same length).
-fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
-    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
-    bytes[at..at + from.len()].copy_from_slice(to);
-}
-
 #[test]
 fn bad_loss_shrinks_and_mismatched_formats_are_rejected_with_their_name() {
-    for bad in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
-        let err = free_net()
-            .with_loss_shrink(Some(bad))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("loss shrink"), "{err}");
-        let cfg = MetaTrainConfig {
-            loss_shrink: Some(bad),
+    common::shrinks_out_of_range_are_rejected(
+        LearnedNet::with_loss_shrink,
+        "loss shrink",
+        |loss_shrink| MetaTrainConfig {
+            loss_shrink,
             ..MetaTrainConfig::default()
-        };
-        let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
-        assert!(err.contains("loss_shrink"), "{err}");
-    }
+        },
+        "loss_shrink",
+    );
     let net = free_net().with_loss_shrink(Some(0.5)).unwrap();
     let good = net.to_safetensors(&BTreeMap::new()).unwrap();
     let weights_err = |bytes: &[u8]| match LearnedNet::from_safetensors(bytes) {

@@ -9,7 +9,7 @@ use downhill_l2o::{
 use downhill_tensor::Tensor;
 
 mod common;
-use common::update_rms;
+use common::{free_net, patch, update_rms};
 
 const N: usize = 16;
 
@@ -17,15 +17,6 @@ const N: usize = 16;
 fn gradient(scale: f64, sign: f64) -> Tensor<f64> {
     let g = (0..N).map(|i| sign * scale * (1.0 + (i as f64 * 0.37).sin()));
     Tensor::from_vec(&[N], g.collect()).unwrap()
-}
-
-/// The shipped network without its step rules (growth limit and reversal shrink).
-fn free_net() -> LearnedNet {
-    LearnedNet::shipped()
-        .unwrap()
-        .with_growth_limit(None)
-        .and_then(|n| n.with_reversal_shrink(None))
-        .unwrap()
 }
 
 #[test]
@@ -74,25 +65,20 @@ fn the_shrink_is_saved_with_the_weights() {
 
 #[test]
 fn bad_shrinks_are_rejected_with_their_name() {
-    for bad in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
-        let err = free_net()
-            .with_reversal_shrink(Some(bad))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("reversal shrink"), "{err}");
-        let cfg = MetaTrainConfig {
-            reversal_shrink: Some(bad),
+    common::shrinks_out_of_range_are_rejected(
+        LearnedNet::with_reversal_shrink,
+        "reversal shrink",
+        |reversal_shrink| MetaTrainConfig {
+            reversal_shrink,
             ..MetaTrainConfig::default()
-        };
-        let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
-        assert!(err.contains("reversal_shrink"), "{err}");
-    }
+        },
+        "reversal_shrink",
+    );
     // A bad value in a file's metadata names the key.
     let net = free_net().with_reversal_shrink(Some(0.5)).unwrap();
     let mut bytes = net.to_safetensors(&BTreeMap::new()).unwrap();
     // The value is the header's only `"0.5"`; overwrite it in place (same length).
-    let at = bytes.windows(5).position(|w| w == b"\"0.5\"").unwrap();
-    bytes[at..at + 5].copy_from_slice(b"\"2.0\"");
+    patch(&mut bytes, b"\"0.5\"", b"\"2.0\"");
     match LearnedNet::from_safetensors(&bytes) {
         Err(L2oError::Weights(m)) => assert!(m.contains(REVERSAL_SHRINK_KEY), "{m}"),
         other => panic!("{other:?}"),

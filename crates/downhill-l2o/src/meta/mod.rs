@@ -241,6 +241,11 @@ impl Validator {
 /// so that the kind with the larger regrets (the MLPs, in practice) does not take all the
 /// attention: with one soft maximum over all tasks the quadratics fell behind Adam again.
 ///
+/// This is [`Aggregate::SoftMaxRegret`], the default. With [`Aggregate::MeanRatio`] the
+/// per-task objective is [`normalized_objective`], `baselines` holds Adam's, and the kinds'
+/// terms are the log ratios of the sums (see [`Aggregate::MeanRatio`]); the mean over kinds is
+/// the same.
+///
 /// # Errors
 /// From a task or the optimizer (bad meta-parameter length), or a baseline per task missing.
 pub fn meta_loss(
@@ -299,13 +304,7 @@ fn per_kind_mean_ratio(
             None => kinds.push((k, l, a)),
         }
     }
-    let weight = |k: &str| {
-        if k == "quadratic" {
-            cfg.quadratic_weight
-        } else {
-            1.0
-        }
-    };
+    let weight = |k: &str| kind_weight(k, cfg);
     let total: f64 = kinds.iter().map(|(k, _, _)| weight(k)).sum();
     kinds
         .iter()
@@ -336,6 +335,16 @@ fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
         .with_loss_shrink(cfg.loss_shrink)
 }
 
+/// A kind's weight in the mean over kinds: [`MetaTrainConfig::quadratic_weight`] for
+/// quadratics, 1 for the rest.
+fn kind_weight(kind: &str, cfg: &MetaTrainConfig) -> f64 {
+    if kind == "quadratic" {
+        cfg.quadratic_weight
+    } else {
+        1.0
+    }
+}
+
 /// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
 fn kind(task: &dyn Task) -> String {
     let name = task.name();
@@ -355,13 +364,7 @@ fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], cfg: &MetaTrainCon
             None => kinds.push((k, vec![s])),
         }
     }
-    let weight = |k: &str| {
-        if k == "quadratic" {
-            cfg.quadratic_weight
-        } else {
-            1.0
-        }
-    };
+    let weight = |k: &str| kind_weight(k, cfg);
     let total: f64 = kinds.iter().map(|(k, _)| weight(k)).sum();
     kinds
         .iter()

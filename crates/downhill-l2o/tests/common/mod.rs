@@ -1,8 +1,9 @@
 //! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`, `loss_shrink.rs`).
+#![allow(dead_code)] // each test file uses its own subset
 
 use std::sync::Arc;
 
-use downhill_l2o::{LearnedNet, LearnedOptimizer, MetaTrainConfig};
+use downhill_l2o::{LearnedNet, LearnedOptimizer, MetaTrainConfig, meta_train};
 use downhill_optim::Optimizer;
 use downhill_tensor::Tensor;
 
@@ -46,5 +47,38 @@ pub fn tiny_meta_config() -> MetaTrainConfig {
         unroll: 8,
         validate_every: 0,
         ..MetaTrainConfig::default()
+    }
+}
+
+/// The shipped network without its step rules (growth limit, reversal shrink), so that a test
+/// can switch on exactly the rule it checks.
+pub fn free_net() -> LearnedNet {
+    LearnedNet::shipped()
+        .unwrap()
+        .with_growth_limit(None)
+        .and_then(|n| n.with_reversal_shrink(None))
+        .unwrap()
+}
+
+/// Replaces the only occurrence of `from` in `bytes` by `to` (same length): edits a value in a
+/// safetensors header in place.
+pub fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + from.len()].copy_from_slice(to);
+}
+
+/// A step-rule value outside (0, 1] is rejected both when set on a network (`with`, the error
+/// naming `net_name`) and in a meta-training configuration (`set`, naming `cfg_name`).
+pub fn shrinks_out_of_range_are_rejected(
+    with: impl Fn(LearnedNet, Option<f64>) -> downhill_l2o::Result<LearnedNet>,
+    net_name: &str,
+    set: impl Fn(Option<f64>) -> MetaTrainConfig,
+    cfg_name: &str,
+) {
+    for bad in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+        let err = with(free_net(), Some(bad)).unwrap_err().to_string();
+        assert!(err.contains(net_name), "{err}");
+        let err = meta_train(&set(Some(bad)), |_| {}).unwrap_err().to_string();
+        assert!(err.contains(cfg_name), "{err}");
     }
 }
