@@ -117,6 +117,19 @@ pub fn validation_groups_with(
 /// distinct from meta-training's per-task validation stream.
 const VALIDATION_GROUP_STREAM: u64 = 3 << 38;
 
+/// The held-out MLP groups on synthetic data (after the quadratics), by name and data.
+const HELD_OUT_MLP_GROUPS: [(&str, Synthetic); 3] = [
+    ("mlp-blobs", Synthetic::Blobs { dim: 4, classes: 3 }),
+    ("mlp-spirals", Synthetic::Spirals { classes: 2 }),
+    ("mlp-xor", Synthetic::Xor),
+];
+
+/// The number of groups [`held_out_groups_with`] and [`validation_groups_with`] draw for
+/// `pool`: the quadratics, the synthetic MLP groups and one per real data set.
+pub(crate) fn group_count(pool: &DataPool) -> usize {
+    1 + HELD_OUT_MLP_GROUPS.len() + pool.names().len()
+}
+
 fn groups_from(
     rng: &mut L2oRng,
     instances: usize,
@@ -128,12 +141,7 @@ fn groups_from(
         quads.push(Box::new(QuadraticTask::sample(rng)?));
     }
     let mut groups = vec![TaskGroup::new("quadratic", true, quads)];
-    let kinds = [
-        ("mlp-blobs", Synthetic::Blobs { dim: 4, classes: 3 }),
-        ("mlp-spirals", Synthetic::Spirals { classes: 2 }),
-        ("mlp-xor", Synthetic::Xor),
-    ];
-    for (name, data) in kinds {
+    for (name, data) in HELD_OUT_MLP_GROUPS {
         let mut tasks: Vec<Box<dyn Task>> = Vec::new();
         for _ in 0..instances {
             tasks.push(Box::new(MlpTask::sample_on(rng, data)?));

@@ -48,7 +48,8 @@ impl<E: Element> TensorState<E> {
 /// `Box<dyn Optimizer<f32>>` in a trainer). One parameter group; the learning rate is a global
 /// multiplier on the learned step (default 1, the meta-trained behaviour); there is no momentum
 /// hyperparameter to set. State is named like PyTorch's: `"<i>.m_0.5"`, `"<i>.m_0.9"`,
-/// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"<i>.update_rms"`, `"<i>.reversal_scale"`, `"group.0.lr"`, `"num_params"`.
+/// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"<i>.update_rms"`,
+/// `"<i>.reversal_scale"`, `"group.0.lr"`, `"num_params"`.
 ///
 /// ```text
 /// for every parameter tensor p with gradient g:
@@ -62,8 +63,8 @@ impl<E: Element> TensorState<E> {
 /// ```
 ///
 /// [`Optimizer::observe_loss`] feeds the loss shrink (for a network without one the scale
-/// stays 1 and only the running average moves). State adds the scalars `"loss_scale"` and `"loss_average"` (the latter
-/// once a loss was observed).
+/// stays 1 and only the running average moves). State adds the scalars `"loss_scale"` and
+/// `"loss_average"` (the latter once a loss was observed).
 ///
 /// # Errors
 /// Besides [`Optimizer::step`]'s shape and count errors, a NaN or infinite gradient is rejected
@@ -314,12 +315,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
             )));
         }
         // Absent in state saved before the loss shrink existed: scale 1, no loss seen yet.
-        let loss_scale = s.scalars.get("loss_scale").copied().unwrap_or(1.0);
-        if !(loss_scale > 0.0 && loss_scale <= 1.0) {
-            return Err(bad(format!(
-                "`loss_scale` = {loss_scale} is not a scale in (0, 1]"
-            )));
-        }
+        let loss_scale = saved_scale(s, "loss_scale".into())?;
         let loss_average = s.scalars.get("loss_average").copied();
         if let Some(a) = loss_average.filter(|a| !a.is_finite()) {
             return Err(bad(format!("`loss_average` = {a} is not finite")));
@@ -367,6 +363,19 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
     }
 }
 
+/// The scale saved under `name` (1 when absent, as in state saved before it existed),
+/// rejected unless in `(0, 1]`.
+fn saved_scale<E: Element>(s: &StateDict<E>, name: String) -> Result<f64, OptimError> {
+    let v = s.scalars.get(&name).copied().unwrap_or(1.0);
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(OptimError::BadState(format!(
+            "`{name}` = {v} is not a scale in (0, 1]"
+        )))
+    }
+}
+
 fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<E>>, OptimError> {
     let bad = |m: String| OptimError::BadState(m);
     if !(n >= 0.0 && n.fract() == 0.0 && n < 1e9) {
@@ -403,17 +412,7 @@ fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<
                     "`{i}.update_rms` = {update_rms} is not a finite RMS ≥ 0"
                 )));
             }
-            // Absent in state saved before the reversal recovery existed: scale 1.
-            let reversal_scale = s
-                .scalars
-                .get(&key(i, "reversal_scale"))
-                .copied()
-                .unwrap_or(1.0);
-            if !(reversal_scale > 0.0 && reversal_scale <= 1.0) {
-                return Err(bad(format!(
-                    "`{i}.reversal_scale` = {reversal_scale} is not a scale in (0, 1]"
-                )));
-            }
+            let reversal_scale = saved_scale(s, key(i, "reversal_scale"))?;
             Ok(TensorState {
                 m,
                 r,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, config};
 use crate::eval::TaskGroup;
-use crate::family::{L2oRng, training_tasks_with, validation_groups_with};
+use crate::family::{L2oRng, group_count, training_tasks_with, validation_groups_with};
 use crate::net::LearnedNet;
 use crate::optimizer::LearnedOptimizer;
 use crate::real::DataPool;
@@ -156,7 +156,7 @@ impl Validator {
                 Self::Regret { tasks, baselines }
             }
             Selection::GroupMean => {
-                let per_group = (cfg.validation_tasks / (4 + pool.names().len())).max(1);
+                let per_group = (cfg.validation_tasks / group_count(pool)).max(1);
                 let groups = validation_groups_with(cfg.seed, per_group, pool)?;
                 let adam = groups
                     .iter()

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use downhill_l2o::{LearnedNet, LearnedOptimizer, MetaTrainConfig, meta_train};
-use downhill_optim::Optimizer;
+use downhill_optim::{Optimizer, StateDict};
 use downhill_tensor::Tensor;
 
 /// The update RMS of every step of `net` (lr 1) on the gradients `grads`, from parameters of
@@ -81,4 +81,23 @@ pub fn shrinks_out_of_range_are_rejected(
         let err = meta_train(&set(Some(bad)), |_| {}).unwrap_err().to_string();
         assert!(err.contains(cfg_name), "{err}");
     }
+}
+
+/// `saved` loads into a fresh optimizer on `net` and saves back unchanged; the same state with
+/// the scalar `key` set to `bad` is rejected with an error naming `key`, leaving the optimizer
+/// as it was.
+pub fn state_round_trips_and_rejects(
+    net: Arc<LearnedNet>,
+    saved: &StateDict<f64>,
+    key: &str,
+    bad: f64,
+) {
+    let mut back = LearnedOptimizer::<f64>::new(net);
+    back.load_state_dict(saved).unwrap();
+    assert_eq!(back.state_dict().scalars, saved.scalars);
+    let mut corrupted = saved.clone();
+    corrupted.scalars.insert(key.into(), bad);
+    let err = back.load_state_dict(&corrupted).unwrap_err().to_string();
+    assert!(err.contains(key), "{err}");
+    assert_eq!(back.state_dict().scalars, saved.scalars);
 }
