@@ -9,8 +9,9 @@ use clap::{Args, Subcommand};
 use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
-    Aggregate, EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, MetaRecord, MetaTrainConfig,
-    MlpTask, Selection, Task, TaskGroup, evaluate, meta_train_with, reproduction_check,
+    Aggregate, EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, LearnedNet, MetaRecord,
+    MetaTrainConfig, MlpTask, Selection, Task, TaskGroup, evaluate, meta_train_from,
+    reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -31,7 +32,7 @@ pub struct L2oArgs {
 pub enum L2oAction {
     /// Meta-train with antithetic ES; writes weights.safetensors, meta_loss.csv/.svg and
     /// train.json (command, seed, wall time, commit, reproduction numbers) into --out.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Compare the learned optimizer with tuned Adam and SGD-momentum on held-out in-family
     /// tasks and the digits MLP; prints the table and verdict, writes eval.json and curve SVGs.
     Eval(EvalArgs),
@@ -127,6 +128,15 @@ pub struct TrainArgs {
     /// every other step (≥ 1; needs --reversal-shrink; default: none). Saved with the weights.
     #[arg(long)]
     pub reversal_recovery: Option<f64>,
+    /// The network also reads three oscillation features: the tensor's gradient-momentum
+    /// cosine, its running average, and the loss change (24 inputs instead of 21).
+    #[arg(long)]
+    pub oscillation_features: bool,
+    /// Start from these weights instead of the Adam-equivalent network (a warm start; a
+    /// 21-input file is widened with zero weights when --oscillation-features is given). The
+    /// file's step rules are replaced by this run's.
+    #[arg(long)]
+    pub init_weights: Option<PathBuf>,
 }
 
 /// `downhill l2o eval`.
@@ -214,8 +224,15 @@ fn train(a: &TrainArgs) -> Result<()> {
         reversal_shrink: a.reversal_shrink,
         loss_shrink: a.loss_shrink,
         reversal_recovery: a.reversal_recovery,
+        oscillation_features: a.oscillation_features,
     };
     let pool = real_data_pool(&cfg.real_data)?;
+    let initial = a
+        .init_weights
+        .as_deref()
+        .map(|p| LearnedNet::load(p).map(|(net, _)| net))
+        .transpose()
+        .map_err(l2o_err)?;
     std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let bar = ProgressBar::new(cfg.iterations as u64);
     bar.set_style(
@@ -224,7 +241,7 @@ fn train(a: &TrainArgs) -> Result<()> {
     );
     let commit = git_commit();
     let start = Instant::now();
-    let run = meta_train_with(&cfg, &pool, |r| {
+    let run = meta_train_from(&cfg, &pool, initial, |r| {
         bar.set_message(format!("meta-loss {:.3}", r.meta_loss));
         bar.inc(1);
     })
@@ -240,6 +257,9 @@ fn train(a: &TrainArgs) -> Result<()> {
     meta.insert("command".to_string(), command.clone());
     if !pool.is_empty() {
         meta.insert("real_data".to_string(), json(&real_data_record(&pool))?);
+    }
+    if let Some(p) = &a.init_weights {
+        meta.insert("init_weights".to_string(), p.display().to_string());
     }
     net.save(&a.out.join("weights.safetensors"), &meta)
         .map_err(l2o_err)?;
@@ -260,6 +280,7 @@ fn train(a: &TrainArgs) -> Result<()> {
             .or(run.initial_validation),
         "reproduction_check": check,
         "real_data": real_data_record(&pool),
+        "init_weights": a.init_weights,
     });
     write_atomic(&a.out.join("train.json"), json(&record)?.as_bytes())?;
     eprintln!("meta-trained in {wall:.1} s; wrote {}", a.out.display());

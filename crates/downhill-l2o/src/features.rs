@@ -21,6 +21,25 @@
 //!   λ(v) = clamp(ln v, −20, 3) / 10      (λ(0) = −2)
 //! ```
 //!
+//! A network with [`EXTENDED_FEATURES`] inputs also reads three tensor-level (or global)
+//! oscillation features, the same for every coordinate of a tensor, appended as columns 21–23
+//! ([`OSCILLATION_FEATURE_NAMES`]):
+//!
+//! ```text
+//! feature  21    reversal             c_t = cos(g_t, m_0.5,t−1)       (0 when either is zero)
+//! feature  22    reversal average     c̄_t / (1 − 0.9ᵗ),  c̄_t = 0.9·c̄_{t−1} + 0.1·c_t, c̄₀ = 0
+//! feature  23    loss change          (L_t − a_{t−1}) / (|L_t| + |a_{t−1}|)   ∈ [−1, 1]
+//!                                     (L_t the loss told by Optimizer::observe_loss before the
+//!                                      step, a the running average of the losses before it;
+//!                                      0 until two losses were observed, or both zero)
+//! ```
+//!
+//! They are the signals behind the step rules of [`LearnedNet`](crate::LearnedNet) (the
+//! reversal shrink tests `c_t < 0`, the loss shrink `L_t > a_{t−1}`), given to the network as
+//! inputs so that meta-training can decide how much to react to them, rather than fixed rules:
+//! a tensor whose gradient keeps reversing against its momentum (a mean cosine near −1)
+//! oscillates across a valley, which no per-coordinate feature shows.
+//!
 //! The log-magnitudes tell the network how small the gradient has become relative to its own
 //! history, on a scale where 1e-2 and 1e-4 differ (in the ratios 5–8 both are ≈ 0); feature 19
 //! is the same for the whole tensor, so the network can tell "this tensor has converged by a
@@ -37,8 +56,21 @@
 
 use downhill_tensor::ndarray::{Array2, ArrayViewMut1};
 
-/// The number of input features per scalar parameter.
+/// The number of base input features per scalar parameter (every network reads them).
 pub const NUM_FEATURES: usize = 21;
+
+/// The number of oscillation features a network with [`EXTENDED_FEATURES`] inputs appends.
+pub const NUM_OSCILLATION_FEATURES: usize = 3;
+
+/// The number of inputs of a network that also reads the oscillation features (21 + 3).
+pub const EXTENDED_FEATURES: usize = NUM_FEATURES + NUM_OSCILLATION_FEATURES;
+
+/// The oscillation features' names, in input order after [`FEATURE_NAMES`].
+pub const OSCILLATION_FEATURE_NAMES: [&str; NUM_OSCILLATION_FEATURES] =
+    ["cos(g,m_0.5_prev)", "ema_0.9(cos)", "loss_change"];
+
+/// The decay of the running reversal average `c̄` (feature 22).
+pub const COS_AVERAGE_DECAY: f64 = 0.9;
 
 /// The features' names, in input order.
 pub const FEATURE_NAMES: [&str; NUM_FEATURES] = [
@@ -150,11 +182,18 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-/// The `[n, NUM_FEATURES]` feature matrix of one tensor at step `t ≥ 1`, from its values `p`,
-/// gradient `g` and the accumulators already updated with `g`.
-pub(crate) fn feature_matrix(p: &[f64], g: &[f64], acc: &Accumulators, t: u64) -> Array2<f64> {
+/// The `[n, NUM_FEATURES + extra.len()]` feature matrix of one tensor at step `t ≥ 1`, from
+/// its values `p`, gradient `g` and the accumulators already updated with `g`; the values of
+/// `extra` (tensor-level features) fill the last columns, the same in every row.
+pub(crate) fn feature_matrix(
+    p: &[f64],
+    g: &[f64],
+    acc: &Accumulators,
+    t: u64,
+    extra: &[f64],
+) -> Array2<f64> {
     let n = p.len();
-    let mut x = Array2::<f64>::zeros((n, NUM_FEATURES));
+    let mut x = Array2::<f64>::zeros((n, NUM_FEATURES + extra.len()));
     normalized_into(g, x.column_mut(0));
     for k in 0..3 {
         normalized_into(&acc.m[k], x.column_mut(1 + k));
@@ -201,8 +240,35 @@ pub(crate) fn feature_matrix(p: &[f64], g: &[f64], acc: &Accumulators, t: u64) -
         row[18] = rel(acc.m[1][i] / m_corr[1]);
         row[19] = progress;
         row[20] = p_scale;
+        for (k, v) in extra.iter().enumerate() {
+            row[NUM_FEATURES + k] = *v;
+        }
     }
     x
+}
+
+/// `⟨a, b⟩ / (|a|·|b|)`, 0 when either is zero; computed after scaling each by its largest
+/// magnitude, so neither overflows nor underflows.
+pub(crate) fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let sa = a.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    let sb = b.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    if sa == 0.0 || sb == 0.0 {
+        return 0.0;
+    }
+    let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x / sa, y / sb);
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    (dot / (na.sqrt() * nb.sqrt())).clamp(-1.0, 1.0)
+}
+
+/// The loss change `(L − a) / (|L| + |a|)` of feature 23 (0 when both are zero).
+pub(crate) fn loss_change(loss: f64, average: f64) -> f64 {
+    let d = loss.abs() + average.abs();
+    if d > 0.0 { (loss - average) / d } else { 0.0 }
 }
 
 #[cfg(test)]
@@ -221,7 +287,7 @@ mod tests {
         let g = [2.0, -0.5, 0.0];
         let mut a = acc(3);
         a.update(&g);
-        let x = feature_matrix(&[1.0, 1.0, 1.0], &g, &a, 1);
+        let x = feature_matrix(&[1.0, 1.0, 1.0], &g, &a, 1, &[]);
         for k in 5..9 {
             let col: Vec<f64> = x.column(k).to_vec();
             assert!((col[0] - 1.0).abs() < 1e-12 && (col[1] + 1.0).abs() < 1e-12);
@@ -245,7 +311,7 @@ mod tests {
         }
         let small = [1e-3, -1e-3];
         a.update(&small);
-        let x = feature_matrix(&[0.0, 0.0], &small, &a, 11);
+        let x = feature_matrix(&[0.0, 0.0], &small, &a, 11, &[]);
         // |g|/r̂ ≈ 1e-3 → ln ≈ −6.9 → feature ≈ −0.69, for the coordinate and the tensor.
         for k in [17, 19] {
             assert!(
@@ -265,7 +331,7 @@ mod tests {
             let mut a = acc(4);
             a.update(&gs);
             a.update(&gs);
-            feature_matrix(&p, &gs, &a, 2)
+            feature_matrix(&p, &gs, &a, 2, &[])
         };
         let (x1, x2) = (run(1.0), run(1e-20));
         for (a, b) in x1.iter().zip(x2.iter()) {

@@ -29,7 +29,10 @@
 //!
 //! ## Tour
 //!
-//! - [`features`]: the 21 inputs, bounded, all but the parameter scale scale-free ([`FEATURE_NAMES`]).
+//! - [`features`]: the 21 inputs, bounded, all but the parameter scale scale-free
+//!   ([`FEATURE_NAMES`]), and three optional oscillation inputs ([`OSCILLATION_FEATURE_NAMES`]:
+//!   a tensor's gradient-momentum cosine, its running average, the loss change) for a
+//!   24-input network ([`LearnedNet::inputs`], `downhill l2o train --oscillation-features`).
 //! - [`LearnedNet`]: `21 → 32 → 32 → 5` (ReLU) plus a linear skip path, bounded outputs: four
 //!   weights mixing Adam-like directions `m̂_β/r̂` and a log learning rate, so the step always
 //!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3 by
@@ -65,8 +68,9 @@
 //!   network is the best iterate on fixed validation tasks
 //!   ([`MetaRun`]), scored by the same per-task regret or, with [`Selection::GroupMean`], by
 //!   the evaluation's own criterion on groups drawn from the training seed range
-//!   ([`validation_groups_with`]). No gradient flows through the unroll, so there is no
-//!   meta-gradient to check by finite differences.
+//!   ([`validation_groups_with`]). [`meta_train_from`] starts from given weights instead of
+//!   the Adam-equivalent network (a warm start, `--init-weights`). No gradient flows through
+//!   the unroll, so there is no meta-gradient to check by finite differences.
 //! - [`evaluate`]: learned vs Adam and SGD-momentum at their best learning rate from a grid,
 //!   curves with mean and spread over seeds, the median final loss and on how many instances
 //!   the learned optimizer ends below each baseline ([`EvalReport`]), on any [`TaskGroup`]s.
@@ -97,11 +101,14 @@ pub use family::{
     FIRST_UNTOUCHED_DRAW, HELD_OUT_SEED_BASE, L2oRng, held_out_groups, held_out_groups_with,
     training_tasks, training_tasks_with, validation_groups_with,
 };
-pub use features::{FEATURE_NAMES, NUM_FEATURES};
+pub use features::{
+    EXTENDED_FEATURES, FEATURE_NAMES, NUM_FEATURES, NUM_OSCILLATION_FEATURES,
+    OSCILLATION_FEATURE_NAMES,
+};
 pub use meta::{
     Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaRecord, MetaRun, MetaTrainConfig,
     Selection, final_objective, meta_loss, meta_objective, meta_objective_weighted, meta_train,
-    meta_train_with, normalized_objective, soft_max_mean,
+    meta_train_from, meta_train_with, normalized_objective, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{
@@ -118,5 +125,5 @@ pub use synthetic::Synthetic;
 pub use task::{Task, unroll};
 pub use weights::{
     FORMAT, FORMAT_NO_LIMIT, FORMAT_V4, GROWTH_LIMIT_KEY, LOSS_SHRINK_KEY, REVERSAL_RECOVERY_KEY,
-    REVERSAL_SHRINK_KEY, architecture,
+    REVERSAL_SHRINK_KEY, architecture, architecture_for,
 };

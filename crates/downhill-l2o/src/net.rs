@@ -6,7 +6,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::{Result, config};
-use crate::features::{NUM_FEATURES, RATIO_FEATURES};
+use crate::features::{EXTENDED_FEATURES, NUM_FEATURES, RATIO_FEATURES};
 
 /// The width of both hidden layers.
 pub const HIDDEN: usize = 32;
@@ -72,9 +72,13 @@ const ADAM_MIX: usize = 2;
 /// (0, 0, 1, 0, ln 3)`, `S = 0` and a small random `W₃`: it is Adam (β₁ = 0.9, β₂ = 0.999,
 /// lr = 0.3, ε = 0) up to that noise, and meta-training refines it rather than searching from
 /// noise.
+///
+/// A network may instead read [`EXTENDED_FEATURES`] = 24 inputs: the 21 above and the three
+/// oscillation features of [`crate::features`] (reversal, reversal average, loss change); then
+/// `W₁` is `24×32` and `S` is `24×5`, and everything else is the same ([`LearnedNet::inputs`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LearnedNet {
-    /// `W₁`, `[21, 32]`.
+    /// `W₁`, `[inputs, 32]` (inputs 21, or 24 with the oscillation features).
     pub w1: Array2<f64>,
     /// `b₁`, `[32]`.
     pub b1: Array1<f64>,
@@ -86,7 +90,7 @@ pub struct LearnedNet {
     pub w3: Array2<f64>,
     /// `b₃`, `[5]`.
     pub b3: Array1<f64>,
-    /// The skip path `S`, `[21, 5]`.
+    /// The skip path `S`, `[inputs, 5]`.
     pub skip: Array2<f64>,
     /// The update-growth limit `γ` of the optimizer these weights were meta-trained with
     /// (`None`: no limit), part of the update rule rather than a meta-parameter: from its second
@@ -181,15 +185,22 @@ impl LearnedNet {
     /// `ln(lr / c₂)`, clamped to [`LOG_MAGNITUDE_RANGE`]); `initial_with_lr(rng, 0.3)` is
     /// `initial(rng)`.
     pub fn initial_with_lr(rng: &mut impl Rng, lr: f64) -> Self {
-        let w1 = normal_matrix(
-            rng,
-            NUM_FEATURES,
-            HIDDEN,
-            (2.0 / NUM_FEATURES as f64).sqrt(),
-        );
+        Self::initial_with_inputs(rng, lr, NUM_FEATURES)
+            .expect("the base feature count is a valid input count")
+    }
+
+    /// As [`LearnedNet::initial_with_lr`], for a network reading `inputs` features
+    /// ([`NUM_FEATURES`] or [`EXTENDED_FEATURES`]); with [`NUM_FEATURES`] it is
+    /// [`LearnedNet::initial_with_lr`], draw for draw.
+    ///
+    /// # Errors
+    /// Another input count.
+    pub fn initial_with_inputs(rng: &mut impl Rng, lr: f64, inputs: usize) -> Result<Self> {
+        check_inputs(inputs)?;
+        let w1 = normal_matrix(rng, inputs, HIDDEN, (2.0 / inputs as f64).sqrt());
         let w2 = normal_matrix(rng, HIDDEN, HIDDEN, (2.0 / HIDDEN as f64).sqrt());
         let w3 = normal_matrix(rng, HIDDEN, OUTPUTS, 0.01);
-        let skip = Array2::zeros((NUM_FEATURES, OUTPUTS));
+        let skip = Array2::zeros((inputs, OUTPUTS));
         let mut b3 = Array1::zeros(OUTPUTS);
         b3[ADAM_MIX] = 1.0;
         let (lo, hi) = LOG_MAGNITUDE_RANGE;
@@ -198,7 +209,7 @@ impl LearnedNet {
         } else {
             (lr / STEP_SCALE).ln().clamp(lo, hi)
         };
-        Self {
+        Ok(Self {
             w1,
             b1: Array1::zeros(HIDDEN),
             w2,
@@ -210,7 +221,40 @@ impl LearnedNet {
             reversal_shrink: None,
             reversal_recovery: None,
             loss_shrink: None,
+        })
+    }
+
+    /// The number of input features the network reads: [`NUM_FEATURES`] (21) or
+    /// [`EXTENDED_FEATURES`] (24, with the oscillation features).
+    pub fn inputs(&self) -> usize {
+        self.w1.nrows()
+    }
+
+    /// The same network reading `inputs ≥` [`LearnedNet::inputs`] features: the new rows of
+    /// `W₁` and `S` are zero, so its updates are bitwise those of `self` whatever the new
+    /// features' values (a warm start for meta-training with the oscillation features).
+    ///
+    /// # Errors
+    /// An input count that is not [`NUM_FEATURES`] or [`EXTENDED_FEATURES`], or below the
+    /// network's own.
+    pub fn with_inputs(mut self, inputs: usize) -> Result<Self> {
+        check_inputs(inputs)?;
+        let have = self.inputs();
+        if inputs < have {
+            return Err(config(
+                "inputs",
+                format!("cannot drop features: the network reads {have}, asked for {inputs}"),
+            ));
         }
+        let grow = |a: &Array2<f64>| {
+            let mut b = Array2::zeros((inputs, a.ncols()));
+            b.slice_mut(downhill_tensor::ndarray::s![..have, ..])
+                .assign(a);
+            b
+        };
+        self.w1 = grow(&self.w1);
+        self.skip = grow(&self.skip);
+        Ok(self)
     }
 
     /// The number of meta-parameters.
@@ -239,21 +283,34 @@ impl LearnedNet {
         self.parts().concat()
     }
 
-    /// The inverse of [`LearnedNet::to_flat`].
+    /// The number of meta-parameters of a network reading `inputs` features.
+    pub fn size_for(inputs: usize) -> usize {
+        let (h, o) = (HIDDEN, OUTPUTS);
+        inputs * (h + o) + h + h * h + h + h * o + o
+    }
+
+    /// The inverse of [`LearnedNet::to_flat`]; the input count (21 or 24) follows from the
+    /// length.
     ///
     /// # Errors
-    /// A vector of the wrong length.
+    /// A vector whose length is not [`LearnedNet::size_for`] 21 or 24 inputs.
     pub fn from_flat(flat: &[f64]) -> Result<Self> {
-        let (f, h) = (NUM_FEATURES, HIDDEN);
-        let o = OUTPUTS;
-        let sizes = [f * h, h, h * h, h, h * o, o, f * o];
-        let total: usize = sizes.iter().sum();
-        if flat.len() != total {
+        let Some(f) = [NUM_FEATURES, EXTENDED_FEATURES]
+            .into_iter()
+            .find(|&f| Self::size_for(f) == flat.len())
+        else {
             return Err(config(
                 "meta-parameters",
-                format!("expected {total} values, got {}", flat.len()),
+                format!(
+                    "expected {} values ({NUM_FEATURES} inputs) or {} ({EXTENDED_FEATURES} inputs), got {}",
+                    Self::size_for(NUM_FEATURES),
+                    Self::size_for(EXTENDED_FEATURES),
+                    flat.len()
+                ),
             ));
-        }
+        };
+        let (h, o) = (HIDDEN, OUTPUTS);
+        let sizes = [f * h, h, h * h, h, h * o, o, f * o];
         let mut at = 0;
         let mut take = |n: usize| {
             let v = flat[at..at + n].to_vec();
@@ -322,7 +379,8 @@ impl LearnedNet {
         Ok(self)
     }
 
-    /// The raw outputs `(w₀, w₁, w₂, w₃, m)` for each row of `x` (`[n, 21]`), before clamping.
+    /// The raw outputs `(w₀, w₁, w₂, w₃, m)` for each row of `x` (`[n, inputs]`), before
+    /// clamping.
     pub fn forward(&self, x: &Array2<f64>) -> Array2<f64> {
         let relu = |v: f64| v.max(0.0);
         let h1 = (x.dot(&self.w1) + &self.b1).mapv_into(relu);
@@ -346,6 +404,18 @@ impl LearnedNet {
                 -STEP_SCALE * m.exp() * d
             })
             .collect()
+    }
+}
+
+/// Checks an input count ([`NUM_FEATURES`] or [`EXTENDED_FEATURES`]).
+pub(crate) fn check_inputs(inputs: usize) -> Result<()> {
+    if inputs == NUM_FEATURES || inputs == EXTENDED_FEATURES {
+        Ok(())
+    } else {
+        Err(config(
+            "inputs",
+            format!("a network reads {NUM_FEATURES} or {EXTENDED_FEATURES} features, got {inputs}"),
+        ))
     }
 }
 
@@ -395,5 +465,38 @@ mod tests {
             21 * 32 + 32 + 32 * 32 + 32 + 32 * 5 + 5 + 21 * 5
         );
         assert!(LearnedNet::from_flat(&[1.0]).is_err());
+        let wide = LearnedNet::initial_with_inputs(&mut rng, 0.1, EXTENDED_FEATURES).unwrap();
+        assert_eq!(wide.inputs(), EXTENDED_FEATURES);
+        assert_eq!(LearnedNet::from_flat(&wide.to_flat()).unwrap(), wide);
+        assert_eq!(
+            wide.num_parameters(),
+            LearnedNet::size_for(EXTENDED_FEATURES)
+        );
+        assert!(LearnedNet::initial_with_inputs(&mut rng, 0.1, 22).is_err());
+    }
+
+    #[test]
+    fn widening_adds_zero_rows_and_keeps_the_updates() {
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(2);
+        let net = LearnedNet::initial(&mut rng);
+        let wide = net.clone().with_inputs(EXTENDED_FEATURES).unwrap();
+        assert_eq!(
+            wide.w1
+                .slice(downhill_tensor::ndarray::s![..NUM_FEATURES, ..]),
+            net.w1
+        );
+        assert!(
+            wide.w1
+                .slice(downhill_tensor::ndarray::s![NUM_FEATURES.., ..])
+                .iter()
+                .all(|v| *v == 0.0)
+        );
+        let x = Array2::from_shape_fn((5, NUM_FEATURES), |(i, j)| ((i * 7 + j) as f64).sin());
+        let mut xw = Array2::from_shape_fn((5, EXTENDED_FEATURES), |(i, j)| ((i + j) as f64).cos());
+        xw.slice_mut(downhill_tensor::ndarray::s![.., ..NUM_FEATURES])
+            .assign(&x);
+        assert_eq!(net.updates(&x), wide.updates(&xw));
+        assert!(wide.clone().with_inputs(NUM_FEATURES).is_err());
+        assert!(net.with_inputs(23).is_err());
     }
 }

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use downhill_optim::{OptimError, Optimizer, ParamMut, StateDict};
 use downhill_tensor::{Element, Tensor};
 
-use crate::features::{Accumulators, MOMENTUM_BETAS, RMS_BETA, feature_matrix};
+use crate::features::{
+    Accumulators, COS_AVERAGE_DECAY, MOMENTUM_BETAS, NUM_FEATURES, RMS_BETA, cosine,
+    feature_matrix, loss_change,
+};
 use crate::net::{LOSS_AVERAGE_DECAY, LOSS_RECOVERY, LearnedNet};
 
 /// Rows of features pushed through the network at once (bounds the temporaries for big tensors).
@@ -28,6 +31,8 @@ struct TensorState<E: Element> {
     update_rms: f64,
     /// The persistent reversal scale `s` (1 without a reversal recovery).
     reversal_scale: f64,
+    /// The running reversal average `c̄` (oscillation feature 22; kept for every network).
+    cos_average: f64,
 }
 
 impl<E: Element> TensorState<E> {
@@ -38,6 +43,7 @@ impl<E: Element> TensorState<E> {
             step: 0,
             update_rms: 0.0,
             reversal_scale: 1.0,
+            cos_average: 0.0,
         }
     }
 }
@@ -49,7 +55,7 @@ impl<E: Element> TensorState<E> {
 /// multiplier on the learned step (default 1, the meta-trained behaviour); there is no momentum
 /// hyperparameter to set. State is named like PyTorch's: `"<i>.m_0.5"`, `"<i>.m_0.9"`,
 /// `"<i>.m_0.99"`, `"<i>.rms_0.999"` (tensors), `"<i>.step"`, `"<i>.update_rms"`,
-/// `"<i>.reversal_scale"`, `"group.0.lr"`, `"num_params"`.
+/// `"<i>.reversal_scale"`, `"<i>.cos_average"`, `"group.0.lr"`, `"num_params"`.
 ///
 /// ```text
 /// for every parameter tensor p with gradient g:
@@ -63,8 +69,10 @@ impl<E: Element> TensorState<E> {
 /// ```
 ///
 /// [`Optimizer::observe_loss`] feeds the loss shrink (for a network without one the scale
-/// stays 1 and only the running average moves). State adds the scalars `"loss_scale"` and
-/// `"loss_average"` (the latter once a loss was observed).
+/// stays 1 and only the running average moves) and the loss-change feature of a network with
+/// the oscillation features ([`EXTENDED_FEATURES`](crate::features::EXTENDED_FEATURES)). State
+/// adds the scalars `"loss_scale"`, `"loss_change"` and `"loss_average"` (the latter once a loss
+/// was observed).
 ///
 /// # Errors
 /// Besides [`Optimizer::step`]'s shape and count errors, a NaN or infinite gradient is rejected
@@ -79,6 +87,9 @@ pub struct LearnedOptimizer<E: Element> {
     loss_scale: f64,
     /// The running loss average `a` (`None` before the first observed loss).
     loss_average: Option<f64>,
+    /// The loss change of the last observed loss against the average before it
+    /// (oscillation feature 23; 0 until two losses were observed).
+    loss_change: f64,
 }
 
 impl<E: Element> LearnedOptimizer<E> {
@@ -90,6 +101,7 @@ impl<E: Element> LearnedOptimizer<E> {
             state: None,
             loss_scale: 1.0,
             loss_average: None,
+            loss_change: 0.0,
         }
     }
 
@@ -149,10 +161,18 @@ impl<E: Element> LearnedOptimizer<E> {
             r: f64s(&st.r),
         };
         // Before the accumulators move: does the gradient point against the fast momentum?
-        let reversed = self.net.reversal_shrink.is_some() && cosine(&acc.m[0], &g) < 0.0;
+        let cos = cosine(&acc.m[0], &g);
+        let reversed = self.net.reversal_shrink.is_some() && cos < 0.0;
         acc.update(&g);
         st.step += 1;
-        let x = feature_matrix(&p, &g, &acc, st.step);
+        st.cos_average = COS_AVERAGE_DECAY * st.cos_average + (1.0 - COS_AVERAGE_DECAY) * cos;
+        let extra = if self.net.inputs() > NUM_FEATURES {
+            let corrected = st.cos_average / (1.0 - COS_AVERAGE_DECAY.powf(st.step as f64));
+            vec![cos, corrected, self.loss_change]
+        } else {
+            Vec::new()
+        };
+        let x = feature_matrix(&p, &g, &acc, st.step, &extra);
         let mut delta = Vec::with_capacity(p.len());
         for start in (0..p.len()).step_by(CHUNK_ROWS) {
             let end = (start + CHUNK_ROWS).min(p.len());
@@ -200,18 +220,6 @@ impl<E: Element> LearnedOptimizer<E> {
             store(&mut st.m[k], &acc.m[k]);
         }
         store(&mut st.r, &acc.r);
-    }
-}
-
-/// `⟨a, b⟩ / (|a|·|b|)`, 0 when either is zero.
-fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if na > 0.0 && nb > 0.0 {
-        dot / (na * nb)
-    } else {
-        0.0
     }
 }
 
@@ -286,6 +294,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         if let Some(a) = self.loss_average {
             s.scalars.insert("loss_average".into(), a);
         }
+        s.scalars.insert("loss_change".into(), self.loss_change);
         let Some(state) = &self.state else {
             return s;
         };
@@ -295,6 +304,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
             s.scalars.insert(key(i, "update_rms"), st.update_rms);
             s.scalars
                 .insert(key(i, "reversal_scale"), st.reversal_scale);
+            s.scalars.insert(key(i, "cos_average"), st.cos_average);
             for k in 0..3 {
                 s.tensors.insert(key(i, &m_name(k)), st.m[k].clone());
             }
@@ -320,6 +330,13 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         if let Some(a) = loss_average.filter(|a| !a.is_finite()) {
             return Err(bad(format!("`loss_average` = {a} is not finite")));
         }
+        // Absent in state saved before the oscillation features existed: no change seen.
+        let loss_change = s.scalars.get("loss_change").copied().unwrap_or(0.0);
+        if !(-1.0..=1.0).contains(&loss_change) {
+            return Err(bad(format!(
+                "`loss_change` = {loss_change} is not in [-1, 1]"
+            )));
+        }
         let state = match s.scalars.get("num_params") {
             None => None,
             Some(&n) => Some(load_tensors(s, n)?),
@@ -328,6 +345,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         self.state = state;
         self.loss_scale = loss_scale;
         self.loss_average = loss_average;
+        self.loss_change = loss_change;
         Ok(())
     }
 
@@ -349,6 +367,7 @@ impl<E: Element> Optimizer<E> for LearnedOptimizer<E> {
         self.loss_average = Some(match self.loss_average {
             None => loss,
             Some(a) => {
+                self.loss_change = loss_change(loss, a);
                 if let Some(eta) = self.net.loss_shrink {
                     self.loss_scale = if loss > a {
                         (eta * self.loss_scale).max(MIN_LOSS_SCALE)
@@ -413,12 +432,24 @@ fn load_tensors<E: Element>(s: &StateDict<E>, n: f64) -> Result<Vec<TensorState<
                 )));
             }
             let reversal_scale = saved_scale(s, key(i, "reversal_scale"))?;
+            // Absent in state saved before the oscillation features existed.
+            let cos_average = s
+                .scalars
+                .get(&key(i, "cos_average"))
+                .copied()
+                .unwrap_or(0.0);
+            if !(-1.0..=1.0).contains(&cos_average) {
+                return Err(bad(format!(
+                    "`{i}.cos_average` = {cos_average} is not in [-1, 1]"
+                )));
+            }
             Ok(TensorState {
                 m,
                 r,
                 step: step as u64,
                 update_rms,
                 reversal_scale,
+                cos_average,
             })
         })
         .collect()

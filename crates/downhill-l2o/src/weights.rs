@@ -8,7 +8,7 @@ use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{L2oError, Result};
-use crate::features::{FEATURE_NAMES, NUM_FEATURES};
+use crate::features::{EXTENDED_FEATURES, FEATURE_NAMES, NUM_FEATURES, OSCILLATION_FEATURE_NAMES};
 use crate::net::{HIDDEN, LearnedNet, OUTPUTS};
 
 /// The value of the `format` metadata key that marks a learned-optimizer file whose network
@@ -58,14 +58,15 @@ impl LearnedNet {
     fn named(&self) -> [(&'static str, Vec<usize>, Vec<f64>); 7] {
         let v = |a: &[f64]| a.to_vec();
         let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<_>>();
+        let f = self.inputs();
         [
-            ("w1", vec![NUM_FEATURES, HIDDEN], flat(&self.w1)),
+            ("w1", vec![f, HIDDEN], flat(&self.w1)),
             ("b1", vec![HIDDEN], v(self.b1.as_slice().unwrap_or(&[]))),
             ("w2", vec![HIDDEN, HIDDEN], flat(&self.w2)),
             ("b2", vec![HIDDEN], v(self.b2.as_slice().unwrap_or(&[]))),
             ("w3", vec![HIDDEN, OUTPUTS], flat(&self.w3)),
             ("b3", vec![OUTPUTS], v(self.b3.as_slice().unwrap_or(&[]))),
-            ("skip", vec![NUM_FEATURES, OUTPUTS], flat(&self.skip)),
+            ("skip", vec![f, OUTPUTS], flat(&self.skip)),
         ]
     }
 
@@ -96,8 +97,8 @@ impl LearnedNet {
             })
             .collect::<Result<Vec<_>>>()?;
         let mut meta: HashMap<String, String> = metadata.clone().into_iter().collect();
-        meta.insert("architecture".into(), architecture());
-        meta.insert("features".into(), FEATURE_NAMES.join(","));
+        meta.insert("architecture".into(), architecture_for(self.inputs()));
+        meta.insert("features".into(), feature_names(self.inputs()).join(","));
         let mut format = FORMAT_NO_LIMIT;
         for (key, value) in [
             (GROWTH_LIMIT_KEY, self.growth_limit),
@@ -167,16 +168,21 @@ impl LearnedNet {
                 "format {FORMAT:?} requires the `{GROWTH_LIMIT_KEY}` or `{REVERSAL_SHRINK_KEY}` metadata key"
             )));
         }
-        if meta.get("architecture") != Some(&architecture()) {
+        let Some(inputs) = [NUM_FEATURES, EXTENDED_FEATURES]
+            .into_iter()
+            .find(|&f| meta.get("architecture") == Some(&architecture_for(f)))
+        else {
             return Err(bad(format!(
-                "architecture {:?} differs from this build's {}",
+                "architecture {:?} differs from this build's {} and {}",
                 meta.get("architecture"),
-                architecture()
+                architecture_for(NUM_FEATURES),
+                architecture_for(EXTENDED_FEATURES)
             )));
-        }
+        };
         let st = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let template = LearnedNet::from_flat(&vec![0.0; LearnedNet::size()])?;
-        let mut flat = Vec::with_capacity(LearnedNet::size());
+        let size = LearnedNet::size_for(inputs);
+        let template = LearnedNet::from_flat(&vec![0.0; size])?;
+        let mut flat = Vec::with_capacity(size);
         for (name, shape, _) in template.named() {
             let t = st
                 .tensor(name)
@@ -239,16 +245,28 @@ impl LearnedNet {
         })?;
         Self::from_safetensors(&bytes)
     }
-
-    fn size() -> usize {
-        let (f, h) = (NUM_FEATURES, HIDDEN);
-        f * h + h + h * h + h + h * OUTPUTS + OUTPUTS + f * OUTPUTS
-    }
 }
 
-/// The architecture string stored in (and required of) weights files.
+/// The architecture string stored in (and required of) weights files of a network with the
+/// 21 base features (the shipped weights' architecture).
 pub fn architecture() -> String {
+    architecture_for(NUM_FEATURES)
+}
+
+/// The architecture string of a network reading `inputs` features (21, or 24 with the
+/// oscillation features; a reader from before those rejects the 24-input string).
+pub fn architecture_for(inputs: usize) -> String {
     format!(
-        "mlp {NUM_FEATURES}-{HIDDEN}-{HIDDEN}-{OUTPUTS} relu, linear skip {NUM_FEATURES}-{OUTPUTS}, mix of 4 adam ratios"
+        "mlp {inputs}-{HIDDEN}-{HIDDEN}-{OUTPUTS} relu, linear skip {inputs}-{OUTPUTS}, mix of 4 adam ratios"
     )
+}
+
+/// The names of the first `inputs` features (base features, then oscillation features).
+fn feature_names(inputs: usize) -> Vec<&'static str> {
+    FEATURE_NAMES
+        .iter()
+        .chain(OSCILLATION_FEATURE_NAMES.iter())
+        .take(inputs)
+        .copied()
+        .collect()
 }

@@ -107,6 +107,12 @@ pub struct MetaTrainConfig {
     /// none, the default); it makes the reversal shrink persistent and requires one.
     #[serde(default)]
     pub reversal_recovery: Option<f64>,
+    /// Whether the network reads the three oscillation features as well
+    /// ([`EXTENDED_FEATURES`](crate::features::EXTENDED_FEATURES) inputs instead of
+    /// [`NUM_FEATURES`](crate::features::NUM_FEATURES); default: no, the network before they
+    /// existed).
+    #[serde(default)]
+    pub oscillation_features: bool,
 }
 
 fn default_final_weight() -> f64 {
@@ -278,6 +284,19 @@ impl Default for MetaTrainConfig {
             reversal_shrink: None,
             loss_shrink: None,
             reversal_recovery: None,
+            oscillation_features: false,
+        }
+    }
+}
+
+impl MetaTrainConfig {
+    /// The number of inputs of the networks of the run: 24 with
+    /// [`MetaTrainConfig::oscillation_features`], else 21.
+    pub fn inputs(&self) -> usize {
+        if self.oscillation_features {
+            crate::features::EXTENDED_FEATURES
+        } else {
+            crate::features::NUM_FEATURES
         }
     }
 }

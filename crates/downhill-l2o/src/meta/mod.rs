@@ -410,6 +410,25 @@ pub fn meta_train(cfg: &MetaTrainConfig, on_iteration: impl FnMut(&MetaRecord)) 
 pub fn meta_train_with(
     cfg: &MetaTrainConfig,
     pool: &DataPool,
+    on_iteration: impl FnMut(&MetaRecord),
+) -> Result<MetaRun> {
+    meta_train_from(cfg, pool, None, on_iteration)
+}
+
+/// [`meta_train_with`] starting from `initial` instead of the Adam-equivalent network (a warm
+/// start; `None` is [`meta_train_with`]). The run's step rules replace `initial`'s, and a
+/// 21-input `initial` in a run with [`MetaTrainConfig::oscillation_features`] is widened with
+/// zero weights for the new inputs ([`LearnedNet::with_inputs`]), so the run starts from
+/// exactly its updates. The iterations' tasks are those of any run with the same seed (they
+/// do not depend on the network); the perturbations come from the seed's generator without
+/// an initial network drawn first, so they differ from a run from scratch.
+///
+/// # Errors
+/// As [`meta_train_with`], and an `initial` with more inputs than the run's networks.
+pub fn meta_train_from(
+    cfg: &MetaTrainConfig,
+    pool: &DataPool,
+    initial: Option<LearnedNet>,
     mut on_iteration: impl FnMut(&MetaRecord),
 ) -> Result<MetaRun> {
     cfg.validate()?;
@@ -424,7 +443,11 @@ pub fn meta_train_with(
         ));
     }
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
-    let initial = with_rules(LearnedNet::initial_with_lr(&mut rng, cfg.initial_lr), cfg)?;
+    let initial = match initial {
+        Some(net) => net.with_inputs(cfg.inputs())?,
+        None => LearnedNet::initial_with_inputs(&mut rng, cfg.initial_lr, cfg.inputs())?,
+    };
+    let initial = with_rules(initial, cfg)?;
     let validator = Validator::new(cfg, pool)?;
     let initial_validation = validator
         .as_ref()
