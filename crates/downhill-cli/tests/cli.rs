@@ -349,3 +349,48 @@ fn bad_arguments_fail_clearly_and_write_nothing() {
     assert!(!o.status.success() && text(&o.stderr).contains("--epochs"));
     assert!(!out.exists());
 }
+
+#[test]
+fn l2o_train_with_oscillation_features_and_a_warm_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l2o");
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/l2o/weights.safetensors"
+    );
+    let tiny = [
+        "--iterations",
+        "1",
+        "--pairs",
+        "1",
+        "--tasks",
+        "2",
+        "--unroll",
+        "5",
+        "--validate-every",
+        "0",
+        "--oscillation-features",
+    ];
+    let mut args = vec!["l2o", "train", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(&tiny);
+    args.extend_from_slice(&["--init-weights", shipped]);
+    ok(&args);
+    let weights = std::fs::read(out.join("weights.safetensors")).unwrap();
+    assert!(text(&weights).contains("mlp 24-32-32-5"));
+    let record = std::fs::read_to_string(out.join("train.json")).unwrap();
+    assert!(record.contains("\"init_weights\"") && record.contains("weights.safetensors"));
+    assert!(record.contains("\"oscillation_features\": true"));
+    // A missing warm-start file: an error naming it, and nothing written.
+    let fresh = dir.path().join("fresh");
+    let mut args = vec!["l2o", "train", "--out", fresh.to_str().unwrap()];
+    args.extend_from_slice(&tiny);
+    args.extend_from_slice(&["--init-weights", "/no/such/start.safetensors"]);
+    let o = downhill(&args);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("/no/such/start.safetensors"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!fresh.join("weights.safetensors").exists());
+}
