@@ -92,9 +92,13 @@ pub struct TrainArgs {
     /// Adam learning rates of the per-task baseline (comma-separated; default 0.1,0.3,1).
     #[arg(long, value_delimiter = ',', default_values_t = MetaTrainConfig::default().baseline_lrs)]
     pub baseline_lrs: Vec<f64>,
-    /// Weight of the quadratic kind in the meta-loss's mean over kinds (MLPs: 1).
+    /// Weight of the quadratic kind in the meta-loss's mean over kinds (synthetic MLPs: 1).
     #[arg(long, default_value_t = MetaTrainConfig::default().quadratic_weight)]
     pub quadratic_weight: f64,
+    /// Weight of the real-data kind (with --real-data) in the meta-loss's mean over kinds
+    /// (synthetic MLPs: 1).
+    #[arg(long, default_value_t = MetaTrainConfig::default().real_weight)]
+    pub real_weight: f64,
     /// Lower bound on each task's regret against Adam in the meta-loss (default: none).
     #[arg(long, allow_hyphen_values = true)]
     pub regret_floor: Option<f64>,
@@ -216,6 +220,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         tau: a.tau,
         baseline_lrs: a.baseline_lrs.clone(),
         quadratic_weight: a.quadratic_weight,
+        real_weight: a.real_weight,
         regret_floor: a.regret_floor,
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,

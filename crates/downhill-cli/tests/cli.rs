@@ -394,3 +394,28 @@ fn l2o_train_with_oscillation_features_and_a_warm_start() {
     );
     assert!(!fresh.join("weights.safetensors").exists());
 }
+
+#[test]
+fn l2o_train_rejects_a_bad_real_weight_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l2o");
+    let o = downhill(&[
+        "l2o",
+        "train",
+        "--out",
+        out.to_str().unwrap(),
+        "--iterations",
+        "1",
+        "--real-data",
+        "iris",
+        "--real-weight",
+        "0",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("real_weight"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.join("weights.safetensors").exists());
+}

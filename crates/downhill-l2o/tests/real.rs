@@ -1,9 +1,12 @@
 //! Real-data tasks: the row split, the tasks drawn from each part, bad data, and that an empty
 //! pool leaves the family exactly as it was.
 
+use std::sync::Arc;
+
 use downhill_l2o::{
-    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task, held_out_groups,
-    held_out_groups_with, meta_train, meta_train_with, training_tasks, training_tasks_with,
+    DataPool, L2oRng, LearnedNet, LearnedOptimizer, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task,
+    held_out_groups, held_out_groups_with, meta_loss, meta_objective, meta_train, meta_train_with,
+    training_tasks, training_tasks_with, unroll,
 };
 use downhill_tensor::Tensor;
 use rand::SeedableRng;
@@ -272,5 +275,56 @@ fn standardization_gives_zero_mean_unit_variance_columns() {
             .find(|r| (r[0] - want[row]).abs() < 1e-12)
             .expect("held-out row present, standardized");
         assert_eq!(r[1], 0.0, "a constant column becomes 0");
+    }
+}
+
+#[test]
+fn the_real_weight_weights_the_real_data_kind_in_the_meta_loss() {
+    // One task of each kind: with τ = 0 each kind's term is that task's objective, so the
+    // meta-loss is (w_q·J_quad + J_mlp + w_r·J_real) / (w_q + 1 + w_r), checked against the
+    // objectives computed directly.
+    let tasks = training_tasks_with(0, 3, 3, &pool()).unwrap();
+    let kinds: Vec<String> = tasks.iter().map(|t| t.name()).collect();
+    assert!(
+        kinds[0].starts_with("quadratic(")
+            && kinds[1].starts_with("mlp(")
+            && kinds[2].starts_with("mlp-real("),
+        "{kinds:?}"
+    );
+    let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
+    let theta = net.to_flat();
+    let net = Arc::new(net);
+    let direct: Vec<f64> = tasks
+        .iter()
+        .map(|t| {
+            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
+            meta_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), -16.0)
+        })
+        .collect();
+    assert!((direct[2] - direct[1]).abs() > 1e-3, "{direct:?}");
+    for (wq, wr) in [(1.0, 1.0), (1.0, 3.0), (2.0, 0.5)] {
+        let cfg = MetaTrainConfig {
+            unroll: 10,
+            tau: 0.0,
+            quadratic_weight: wq,
+            real_weight: wr,
+            ..MetaTrainConfig::default()
+        };
+        let got = meta_loss(&theta, &tasks, &[0.0; 3], &cfg).unwrap();
+        let want = (wq * direct[0] + direct[1] + wr * direct[2]) / (wq + 1.0 + wr);
+        assert!(
+            (got - want).abs() < 1e-12,
+            "w = {wq}, {wr}: {got} vs {want}"
+        );
+    }
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let cfg = MetaTrainConfig {
+            iterations: 1,
+            real_weight: bad,
+            real_data: vec!["small".into(), "large".into()],
+            ..MetaTrainConfig::default()
+        };
+        let err = meta_train_with(&cfg, &pool(), |_| {}).unwrap_err();
+        assert!(err.to_string().contains("real_weight"), "{bad}: {err}");
     }
 }

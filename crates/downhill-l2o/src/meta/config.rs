@@ -55,9 +55,15 @@ pub struct MetaTrainConfig {
     #[serde(default = "default_baseline_lrs")]
     pub baseline_lrs: Vec<f64>,
     /// The weight of the quadratic kind in the mean over kinds of [`meta_loss`](super::meta_loss)
-    /// (the MLP kind has weight 1); default 1.
+    /// (the synthetic MLP kind has weight 1); default 1.
     #[serde(default = "default_quadratic_weight")]
     pub quadratic_weight: f64,
+    /// The weight of the real-data kind (`mlp-real`, present when
+    /// [`real_data`](Self::real_data) is not empty) in the mean over kinds of
+    /// [`meta_loss`](super::meta_loss) (the synthetic MLP kind has weight 1); default 1, the
+    /// rule before the weight existed.
+    #[serde(default = "default_kind_weight")]
+    pub real_weight: f64,
     /// A lower bound on each task's regret in [`meta_loss`](super::meta_loss) and the validation
     /// score (`None`: unbounded). With `Some(c)`, beating Adam on a task by more than `e^{−c}` in
     /// loss ratio earns no further credit, so the meta-gradient comes from the tasks where the
@@ -128,6 +134,10 @@ fn default_baseline_lrs() -> Vec<f64> {
 }
 
 fn default_quadratic_weight() -> f64 {
+    1.0
+}
+
+fn default_kind_weight() -> f64 {
     1.0
 }
 
@@ -275,6 +285,7 @@ impl Default for MetaTrainConfig {
             tau: 1.0,
             baseline_lrs: default_baseline_lrs(),
             quadratic_weight: default_quadratic_weight(),
+            real_weight: default_kind_weight(),
             regret_floor: None,
             aggregate: Aggregate::SoftMaxRegret,
             initial_lr: INITIAL_LR,
@@ -345,11 +356,13 @@ impl MetaTrainConfig {
                 ),
             ));
         }
-        if !(self.quadratic_weight > 0.0 && self.quadratic_weight.is_finite()) {
-            return Err(config(
-                "quadratic_weight",
-                format!("must be finite and > 0, got {}", self.quadratic_weight),
-            ));
+        for (name, w) in [
+            ("quadratic_weight", self.quadratic_weight),
+            ("real_weight", self.real_weight),
+        ] {
+            if !(w > 0.0 && w.is_finite()) {
+                return Err(config(name, format!("must be finite and > 0, got {w}")));
+            }
         }
         if !(self.initial_lr > 0.0 && self.initial_lr.is_finite()) {
             return Err(config(

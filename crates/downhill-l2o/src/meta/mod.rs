@@ -229,7 +229,8 @@ impl Validator {
 ///      (then Jᵢ ← max(Jᵢ, c) if cfg.regret_floor = Some(c))
 /// J_K = τ · ln( mean_{i ∈ K} exp(Jᵢ / τ) )       per kind K (quadratic, mlp, mlp-real);
 ///                                                        τ = 0: J_K = mean_{i ∈ K} Jᵢ
-/// J  = Σ_K w_K J_K / Σ_K w_K         w_quadratic = cfg.quadratic_weight, other kinds 1
+/// J  = Σ_K w_K J_K / Σ_K w_K         w_quadratic = cfg.quadratic_weight,
+///                                    w_mlp-real = cfg.real_weight, w_mlp = 1
 /// ```
 ///
 /// `baselines` holds the `Bᵢ` (zeros for `τ = 0`). Subtracting a baseline would change nothing
@@ -336,12 +337,13 @@ fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
 }
 
 /// A kind's weight in the mean over kinds: [`MetaTrainConfig::quadratic_weight`] for
-/// quadratics, 1 for the rest.
+/// quadratics, [`MetaTrainConfig::real_weight`] for the real-data MLPs, 1 for the synthetic
+/// MLPs.
 fn kind_weight(kind: &str, cfg: &MetaTrainConfig) -> f64 {
-    if kind == "quadratic" {
-        cfg.quadratic_weight
-    } else {
-        1.0
+    match kind {
+        "quadratic" => cfg.quadratic_weight,
+        "mlp-real" => cfg.real_weight,
+        _ => 1.0,
     }
 }
 
@@ -352,8 +354,8 @@ fn kind(task: &dyn Task) -> String {
 }
 
 /// The weighted mean over kinds of the soft maximum ([`soft_max_mean`]) within each kind
-/// (weight [`MetaTrainConfig::quadratic_weight`] for quadratics, 1 for the rest) of the
-/// regrets, each first raised to [`MetaTrainConfig::regret_floor`] if set.
+/// (weights from [`kind_weight`]) of the regrets, each first raised to
+/// [`MetaTrainConfig::regret_floor`] if set.
 fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], cfg: &MetaTrainConfig) -> f64 {
     let mut kinds: Vec<(String, Vec<f64>)> = Vec::new();
     for (task, &s) in tasks.iter().zip(scores) {
