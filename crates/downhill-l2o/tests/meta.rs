@@ -4,11 +4,11 @@
 //! unroll, so there is no meta-gradient to check by finite differences; instead the ES
 //! estimate is checked against a finite difference of the meta-loss along a direction.
 
-use std::sync::Arc;
+mod common;
 
 use downhill_l2o::{
-    L2oRng, LearnedNet, LearnedOptimizer, MetaTrainConfig, final_objective, meta_loss,
-    meta_objective, meta_objective_weighted, meta_train, training_tasks, unroll,
+    L2oRng, LearnedNet, MetaTrainConfig, final_objective, meta_loss, meta_objective,
+    meta_objective_weighted, meta_train, training_tasks,
 };
 use rand::SeedableRng;
 
@@ -153,16 +153,7 @@ fn quadratic_weight_weights_the_kinds_in_the_meta_loss() {
     // One quadratic and one MLP: with τ = 0 each kind's term is that task's objective, so the
     // meta-loss is (w·J_quad + J_mlp) / (w + 1), checked against objectives computed directly.
     let tasks = training_tasks(0, 5, 2).unwrap();
-    let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
-    let theta = net.to_flat();
-    let net = Arc::new(net);
-    let direct: Vec<f64> = tasks
-        .iter()
-        .map(|t| {
-            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-            meta_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), -16.0)
-        })
-        .collect();
+    let (theta, direct) = common::initial_theta_and_objectives(&tasks, 10);
     assert!(tasks[0].name().starts_with("quadratic") && tasks[1].name().starts_with("mlp"));
     assert!((direct[0] - direct[1]).abs() > 1e-3, "{direct:?}");
     for w in [1.0, 3.0] {

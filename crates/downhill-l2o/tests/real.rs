@@ -1,12 +1,12 @@
 //! Real-data tasks: the row split, the tasks drawn from each part, bad data, and that an empty
 //! pool leaves the family exactly as it was.
 
-use std::sync::Arc;
+mod common;
 
 use downhill_l2o::{
-    DataPool, L2oRng, LearnedNet, LearnedOptimizer, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task,
-    held_out_groups, held_out_groups_with, meta_loss, meta_objective, meta_train, meta_train_with,
-    training_tasks, training_tasks_with, unroll,
+    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task, held_out_groups,
+    held_out_groups_with, meta_loss, meta_train, meta_train_with, training_tasks,
+    training_tasks_with,
 };
 use downhill_tensor::Tensor;
 use rand::SeedableRng;
@@ -291,16 +291,7 @@ fn the_real_weight_weights_the_real_data_kind_in_the_meta_loss() {
             && kinds[2].starts_with("mlp-real("),
         "{kinds:?}"
     );
-    let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
-    let theta = net.to_flat();
-    let net = Arc::new(net);
-    let direct: Vec<f64> = tasks
-        .iter()
-        .map(|t| {
-            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-            meta_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), -16.0)
-        })
-        .collect();
+    let (theta, direct) = common::initial_theta_and_objectives(&tasks, 10);
     assert!((direct[2] - direct[1]).abs() > 1e-3, "{direct:?}");
     for (wq, wr) in [(1.0, 1.0), (1.0, 3.0), (2.0, 0.5)] {
         let cfg = MetaTrainConfig {

@@ -56,7 +56,7 @@ pub struct MetaTrainConfig {
     pub baseline_lrs: Vec<f64>,
     /// The weight of the quadratic kind in the mean over kinds of [`meta_loss`](super::meta_loss)
     /// (the synthetic MLP kind has weight 1); default 1.
-    #[serde(default = "default_quadratic_weight")]
+    #[serde(default = "default_kind_weight")]
     pub quadratic_weight: f64,
     /// The weight of the real-data kind (`mlp-real`, present when
     /// [`real_data`](Self::real_data) is not empty) in the mean over kinds of
@@ -133,10 +133,7 @@ fn default_baseline_lrs() -> Vec<f64> {
     BASELINE_ADAM_LRS.to_vec()
 }
 
-fn default_quadratic_weight() -> f64 {
-    1.0
-}
-
+/// The default weight of a kind in the meta-loss's mean over kinds (every kind equal).
 fn default_kind_weight() -> f64 {
     1.0
 }
@@ -284,7 +281,7 @@ impl Default for MetaTrainConfig {
             selection: Selection::Regret,
             tau: 1.0,
             baseline_lrs: default_baseline_lrs(),
-            quadratic_weight: default_quadratic_weight(),
+            quadratic_weight: default_kind_weight(),
             real_weight: default_kind_weight(),
             regret_floor: None,
             aggregate: Aggregate::SoftMaxRegret,

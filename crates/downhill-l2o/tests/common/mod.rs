@@ -1,11 +1,15 @@
-//! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`, `loss_shrink.rs`).
+//! Helpers shared by the step-rule tests (`growth.rs`, `reversal.rs`, `loss_shrink.rs`) and the
+//! meta-loss tests (`meta.rs`, `real.rs`).
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::sync::Arc;
 
-use downhill_l2o::{LearnedNet, LearnedOptimizer, MetaTrainConfig, meta_train};
+use downhill_l2o::{
+    L2oRng, LearnedNet, LearnedOptimizer, MetaTrainConfig, Task, meta_objective, meta_train, unroll,
+};
 use downhill_optim::{Optimizer, StateDict};
 use downhill_tensor::Tensor;
+use rand::SeedableRng;
 
 /// The update RMS of every step of `net` (lr 1) on the gradients `grads`, from parameters of
 /// ones shaped like the first gradient.
@@ -35,6 +39,23 @@ pub fn update_rms_observing(net: LearnedNet, grads: &[Tensor<f64>], losses: &[f6
             (d.map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n).sqrt()
         })
         .collect()
+}
+
+/// The initial network's flat meta-parameters and, per task, its [`meta_objective`] (floor
+/// −16, the default) over `steps` steps: with τ = 0 and one task per kind, `meta_loss` is the
+/// kind-weighted mean of these.
+pub fn initial_theta_and_objectives(tasks: &[Box<dyn Task>], steps: usize) -> (Vec<f64>, Vec<f64>) {
+    let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
+    let theta = net.to_flat();
+    let net = Arc::new(net);
+    let objectives = tasks
+        .iter()
+        .map(|t| {
+            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
+            meta_objective(&unroll(t.as_ref(), &mut opt, steps).unwrap(), -16.0)
+        })
+        .collect();
+    (theta, objectives)
 }
 
 /// A meta-training run small enough for a test: one iteration, one antithetic pair, two tasks
