@@ -10,7 +10,7 @@ use downhill::plot::{Series, line_chart_svg};
 use downhill::{Error, Result, write_atomic};
 use downhill_l2o::{
     Aggregate, EvalConfig, EvalReport, FIRST_UNTOUCHED_DRAW, Hidden, LearnedNet, MetaRecord,
-    MetaTrainConfig, MlpTask, Selection, Task, TaskGroup, evaluate, meta_train_from,
+    MetaTrainConfig, MlpTask, RealKinds, Selection, Task, TaskGroup, evaluate, meta_train_from,
     reproduction_check,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -99,6 +99,11 @@ pub struct TrainArgs {
     /// (synthetic MLPs: 1).
     #[arg(long, default_value_t = MetaTrainConfig::default().real_weight)]
     pub real_weight: f64,
+    /// How the real-data tasks form kinds of the meta-loss: `pooled` (one kind, one soft
+    /// maximum) or `per-set` (one kind per data set, each its own soft maximum, sharing the
+    /// real weight equally).
+    #[arg(long, default_value_t = MetaTrainConfig::default().real_kinds)]
+    pub real_kinds: RealKinds,
     /// Lower bound on each task's regret against Adam in the meta-loss (default: none).
     #[arg(long, allow_hyphen_values = true)]
     pub regret_floor: Option<f64>,
@@ -221,6 +226,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         baseline_lrs: a.baseline_lrs.clone(),
         quadratic_weight: a.quadratic_weight,
         real_weight: a.real_weight,
+        real_kinds: a.real_kinds,
         regret_floor: a.regret_floor,
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,

@@ -419,3 +419,28 @@ fn l2o_train_rejects_a_bad_real_weight_by_name() {
     );
     assert!(!out.join("weights.safetensors").exists());
 }
+
+#[test]
+fn l2o_train_rejects_unknown_real_kinds_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l2o");
+    let o = downhill(&[
+        "l2o",
+        "train",
+        "--out",
+        out.to_str().unwrap(),
+        "--iterations",
+        "1",
+        "--real-data",
+        "iris",
+        "--real-kinds",
+        "per-dataset",
+    ]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("--real-kinds") && err.contains("per-dataset") && err.contains("per-set"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -107,8 +107,8 @@ pub use features::{
 };
 pub use meta::{
     Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaRecord, MetaRun, MetaTrainConfig,
-    Selection, final_objective, meta_loss, meta_objective, meta_objective_weighted, meta_train,
-    meta_train_from, meta_train_with, normalized_objective, soft_max_mean,
+    RealKinds, Selection, final_objective, meta_loss, meta_objective, meta_objective_weighted,
+    meta_train, meta_train_from, meta_train_with, normalized_objective, soft_max_mean,
 };
 pub use mlp_task::{Hidden, MlpTask};
 pub use net::{

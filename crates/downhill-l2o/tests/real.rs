@@ -4,7 +4,7 @@
 mod common;
 
 use downhill_l2o::{
-    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, Task, held_out_groups,
+    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, RealKinds, Task, held_out_groups,
     held_out_groups_with, meta_loss, meta_train, meta_train_with, training_tasks,
     training_tasks_with,
 };
@@ -318,4 +318,89 @@ fn the_real_weight_weights_the_real_data_kind_in_the_meta_loss() {
         let err = meta_train_with(&cfg, &pool(), |_| {}).unwrap_err();
         assert!(err.to_string().contains("real_weight"), "{bad}: {err}");
     }
+}
+
+/// `τ · ln(mean exp(v / τ))` with τ = 1: the soft maximum the meta-loss takes within a kind.
+fn soft_max(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x.exp()).sum::<f64>() / v.len() as f64).ln()
+}
+
+#[test]
+fn per_set_real_kinds_give_each_data_set_its_own_soft_maximum() {
+    // An iteration whose real-data tasks (every third task) come from both sets, one set
+    // more than once, so that per-set and pooled soft maxima differ.
+    let (tasks, small) = (0..100)
+        .find_map(|it| {
+            let tasks = training_tasks_with(0, it, 12, &pool()).unwrap();
+            let small: Vec<bool> = (2..12)
+                .step_by(3)
+                .map(|i| tasks[i].name().starts_with("mlp-real(small,"))
+                .collect();
+            let n = small.iter().filter(|&&s| s).count();
+            (n == 1 || n == 2 || n == 3).then_some((tasks, small))
+        })
+        .expect("an iteration drawing both sets");
+    let (theta, direct) = common::initial_theta_and_objectives(&tasks, 10);
+    let of = |kind: usize| -> Vec<f64> { (kind..12).step_by(3).map(|i| direct[i]).collect() };
+    let real = of(2);
+    let on = |want_small: bool| -> Vec<f64> {
+        real.iter()
+            .zip(&small)
+            .filter(|&(_, &s)| s == want_small)
+            .map(|(&j, _)| j)
+            .collect()
+    };
+    let (wq, wr) = (1.5, 2.0);
+    let cfg = |real_kinds| MetaTrainConfig {
+        unroll: 10,
+        tau: 1.0,
+        quadratic_weight: wq,
+        real_weight: wr,
+        real_kinds,
+        ..MetaTrainConfig::default()
+    };
+    let shared = wq * soft_max(&of(0)) + soft_max(&of(1));
+    let total = wq + 1.0 + wr;
+    let pooled_want = (shared + wr * soft_max(&real)) / total;
+    let per_set_want = (shared + wr / 2.0 * (soft_max(&on(true)) + soft_max(&on(false)))) / total;
+    let pooled = meta_loss(&theta, &tasks, &[0.0; 12], &cfg(RealKinds::Pooled)).unwrap();
+    let per_set = meta_loss(&theta, &tasks, &[0.0; 12], &cfg(RealKinds::PerSet)).unwrap();
+    assert!(
+        (pooled - pooled_want).abs() < 1e-12,
+        "{pooled} vs {pooled_want}"
+    );
+    assert!(
+        (per_set - per_set_want).abs() < 1e-12,
+        "{per_set} vs {per_set_want}"
+    );
+    assert!((pooled - per_set).abs() > 1e-6, "{pooled} vs {per_set}");
+
+    // With one set among the tasks, per-set is pooled: the set's kind has the whole weight.
+    let tasks = training_tasks_with(0, 3, 3, &pool()).unwrap();
+    let (theta, _) = common::initial_theta_and_objectives(&tasks, 10);
+    let pooled = meta_loss(&theta, &tasks, &[0.0; 3], &cfg(RealKinds::Pooled)).unwrap();
+    let per_set = meta_loss(&theta, &tasks, &[0.0; 3], &cfg(RealKinds::PerSet)).unwrap();
+    assert_eq!(pooled, per_set);
+}
+
+#[test]
+fn real_kinds_parse_print_and_default_to_pooled_in_old_configurations() {
+    for k in [RealKinds::Pooled, RealKinds::PerSet] {
+        assert_eq!(k.to_string().parse::<RealKinds>().unwrap(), k);
+    }
+    let err = "per-dataset".parse::<RealKinds>().unwrap_err();
+    assert!(
+        err.contains("per-dataset") && err.contains("per-set"),
+        "{err}"
+    );
+    // A configuration written before the field existed reads as pooled.
+    let mut json = serde_json::to_value(MetaTrainConfig {
+        real_kinds: RealKinds::PerSet,
+        ..MetaTrainConfig::default()
+    })
+    .unwrap();
+    assert_eq!(json["real_kinds"], "per-set");
+    json.as_object_mut().unwrap().remove("real_kinds");
+    let old: MetaTrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.real_kinds, RealKinds::Pooled);
 }

@@ -60,10 +60,15 @@ pub struct MetaTrainConfig {
     pub quadratic_weight: f64,
     /// The weight of the real-data kind (`mlp-real`, present when
     /// [`real_data`](Self::real_data) is not empty) in the mean over kinds of
-    /// [`meta_loss`](super::meta_loss) (the synthetic MLP kind has weight 1); default 1, the
-    /// rule before the weight existed.
+    /// [`meta_loss`](super::meta_loss) (the synthetic MLP kind has weight 1; with
+    /// [`RealKinds::PerSet`] the per-set kinds share it equally); default 1, the rule before the
+    /// weight existed.
     #[serde(default = "default_kind_weight")]
     pub real_weight: f64,
+    /// Whether the real-data tasks form one kind of the meta-loss or one kind per data set
+    /// ([`RealKinds`]; default: one kind, the rule before the choice existed).
+    #[serde(default)]
+    pub real_kinds: RealKinds,
     /// A lower bound on each task's regret in [`meta_loss`](super::meta_loss) and the validation
     /// score (`None`: unbounded). With `Some(c)`, beating Adam on a task by more than `e^{−c}` in
     /// loss ratio earns no further credit, so the meta-gradient comes from the tasks where the
@@ -207,6 +212,48 @@ impl std::str::FromStr for Aggregate {
     }
 }
 
+/// How the real-data tasks of an iteration are grouped into kinds of the meta-loss
+/// ([`MetaTrainConfig::real_kinds`]). The meta-loss takes a soft maximum within each kind and
+/// a weighted mean over kinds ([`meta_loss`](super::meta_loss)); the real data keep the total
+/// weight [`MetaTrainConfig::real_weight`] either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RealKinds {
+    /// One kind, `mlp-real`, for the tasks on every data set: one soft maximum over them all,
+    /// weight `real_weight`.
+    #[default]
+    Pooled,
+    /// One kind per data set (`mlp-real:iris`, `mlp-real:wine`, …), each with its own soft
+    /// maximum and weight `real_weight / s`, `s` the number of sets among the iteration's
+    /// tasks. Inside one soft maximum the set with the largest regrets (breast-cancer, in the
+    /// runs of `assets/l2o/HISTORY.md`) can take the meta-gradient from the others; here each
+    /// set has its share.
+    PerSet,
+}
+
+impl std::fmt::Display for RealKinds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pooled => "pooled",
+            Self::PerSet => "per-set",
+        })
+    }
+}
+
+impl std::str::FromStr for RealKinds {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "pooled" => Ok(Self::Pooled),
+            "per-set" => Ok(Self::PerSet),
+            _ => Err(format!(
+                "unknown real kinds {s:?}: expected \"pooled\" or \"per-set\""
+            )),
+        }
+    }
+}
+
 /// How meta-training scores its iterates to select the one it returns
 /// ([`MetaTrainConfig::selection`]; the iterate with the lowest score wins, the initial
 /// network included). Selection never steers the ES trajectory: two runs that differ only in
@@ -283,6 +330,7 @@ impl Default for MetaTrainConfig {
             baseline_lrs: default_baseline_lrs(),
             quadratic_weight: default_kind_weight(),
             real_weight: default_kind_weight(),
+            real_kinds: RealKinds::Pooled,
             regret_floor: None,
             aggregate: Aggregate::SoftMaxRegret,
             initial_lr: INITIAL_LR,

@@ -21,7 +21,9 @@ mod config;
 mod objective;
 
 use config::VALIDATION_STREAM;
-pub use config::{Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaTrainConfig, Selection};
+pub use config::{
+    Aggregate, BASELINE_ADAM_LRS, GROUP_SCORE_FLOOR, MetaTrainConfig, RealKinds, Selection,
+};
 use objective::LOG_RATIO_MAX;
 pub use objective::{
     final_objective, meta_objective, meta_objective_weighted, normalized_objective, soft_max_mean,
@@ -233,6 +235,9 @@ impl Validator {
 ///                                    w_mlp-real = cfg.real_weight, w_mlp = 1
 /// ```
 ///
+/// With [`RealKinds::PerSet`] the real-data tasks form one kind per data set present
+/// (`mlp-real:iris`, …), each of weight `cfg.real_weight / s` for `s` sets present.
+///
 /// `baselines` holds the `Bᵢ` (zeros for `τ = 0`). Subtracting a baseline would change nothing
 /// in a plain mean; inside the soft maximum it puts quadratics (whose log ratios reach −14) and
 /// MLPs (−3 on a hard spiral) on one scale, "how much worse than tuned Adam", and weights the
@@ -296,7 +301,7 @@ fn per_kind_mean_ratio(
 ) -> f64 {
     let mut kinds: Vec<(String, f64, f64)> = Vec::new();
     for ((task, &l), &a) in tasks.iter().zip(learned).zip(adam) {
-        let k = kind(task.as_ref());
+        let k = kind(task.as_ref(), cfg);
         match kinds.iter_mut().find(|(name, _, _)| *name == k) {
             Some((_, sl, sa)) => {
                 *sl += l;
@@ -305,18 +310,19 @@ fn per_kind_mean_ratio(
             None => kinds.push((k, l, a)),
         }
     }
-    let weight = |k: &str| kind_weight(k, cfg);
-    let total: f64 = kinds.iter().map(|(k, _, _)| weight(k)).sum();
+    let weights = kind_weights(kinds.iter().map(|(k, _, _)| k.as_str()), cfg);
+    let total: f64 = weights.iter().sum();
     kinds
         .iter()
-        .map(|(k, l, a)| {
+        .zip(&weights)
+        .map(|((_, l, a), w)| {
             let r = log_ratio(*l, *a);
             let r = if r.is_nan() {
                 LOG_RATIO_MAX
             } else {
                 r.clamp(-LOG_RATIO_MAX, LOG_RATIO_MAX)
             };
-            weight(k) * r
+            w * r
         })
         .sum::<f64>()
         / total
@@ -336,21 +342,45 @@ fn with_rules(net: LearnedNet, cfg: &MetaTrainConfig) -> Result<LearnedNet> {
         .with_loss_shrink(cfg.loss_shrink)
 }
 
-/// A kind's weight in the mean over kinds: [`MetaTrainConfig::quadratic_weight`] for
-/// quadratics, [`MetaTrainConfig::real_weight`] for the real-data MLPs, 1 for the synthetic
-/// MLPs.
-fn kind_weight(kind: &str, cfg: &MetaTrainConfig) -> f64 {
-    match kind {
-        "quadratic" => cfg.quadratic_weight,
-        "mlp-real" => cfg.real_weight,
-        _ => 1.0,
-    }
+/// The kinds' weights in the mean over kinds, for the kinds present (in order):
+/// [`MetaTrainConfig::quadratic_weight`] for quadratics, 1 for the synthetic MLPs, and
+/// [`MetaTrainConfig::real_weight`] shared equally by the real-data kinds present (one with
+/// [`RealKinds::Pooled`], one per data set with [`RealKinds::PerSet`]).
+fn kind_weights<'a>(
+    kinds: impl Iterator<Item = &'a str> + Clone,
+    cfg: &MetaTrainConfig,
+) -> Vec<f64> {
+    let real = kinds.clone().filter(|k| is_real_kind(k)).count().max(1) as f64;
+    kinds
+        .map(|k| match k {
+            "quadratic" => cfg.quadratic_weight,
+            k if is_real_kind(k) => cfg.real_weight / real,
+            _ => 1.0,
+        })
+        .collect()
 }
 
-/// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`).
-fn kind(task: &dyn Task) -> String {
+/// Whether `kind` is a real-data kind (`mlp-real`, or `mlp-real:<set>` per set).
+fn is_real_kind(kind: &str) -> bool {
+    kind == REAL_KIND || kind.starts_with(&format!("{REAL_KIND}:"))
+}
+
+/// The kind of the real-data tasks (pooled), and the prefix of the per-set kinds.
+const REAL_KIND: &str = "mlp-real";
+
+/// A task's kind: its name up to the first `(` (`"quadratic"`, `"mlp"`, `"mlp-real"`); with
+/// [`RealKinds::PerSet`], a real-data task's kind also names its set (`"mlp-real:iris"`,
+/// from the name `mlp-real(iris, …)`).
+fn kind(task: &dyn Task, cfg: &MetaTrainConfig) -> String {
     let name = task.name();
-    name.split('(').next().unwrap_or_default().to_string()
+    let (head, rest) = name.split_once('(').unwrap_or((name.as_str(), ""));
+    match cfg.real_kinds {
+        RealKinds::PerSet if head == REAL_KIND => {
+            let set = rest.split(',').next().unwrap_or_default().trim();
+            format!("{REAL_KIND}:{set}")
+        }
+        _ => head.to_string(),
+    }
 }
 
 /// The weighted mean over kinds of the soft maximum ([`soft_max_mean`]) within each kind
@@ -360,17 +390,18 @@ fn per_kind_soft_max(tasks: &[Box<dyn Task>], scores: &[f64], cfg: &MetaTrainCon
     let mut kinds: Vec<(String, Vec<f64>)> = Vec::new();
     for (task, &s) in tasks.iter().zip(scores) {
         let s = cfg.regret_floor.map_or(s, |c| s.max(c));
-        let k = kind(task.as_ref());
+        let k = kind(task.as_ref(), cfg);
         match kinds.iter_mut().find(|(name, _)| *name == k) {
             Some((_, v)) => v.push(s),
             None => kinds.push((k, vec![s])),
         }
     }
-    let weight = |k: &str| kind_weight(k, cfg);
-    let total: f64 = kinds.iter().map(|(k, _)| weight(k)).sum();
+    let weights = kind_weights(kinds.iter().map(|(k, _)| k.as_str()), cfg);
+    let total: f64 = weights.iter().sum();
     kinds
         .iter()
-        .map(|(k, v)| weight(k) * soft_max_mean(v, cfg.tau))
+        .zip(&weights)
+        .map(|((_, v), w)| w * soft_max_mean(v, cfg.tau))
         .sum::<f64>()
         / total
 }
