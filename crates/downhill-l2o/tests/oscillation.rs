@@ -105,7 +105,8 @@ fn wide_weights_round_trip_and_are_checked() {
     assert!(meta["architecture"].starts_with("mlp 24-32-32-5"));
     assert!(meta["features"].ends_with("ema_0.9(cos),loss_change"));
     // A 24-input header over a 21-input file's tensors: the shape error names the tensor.
-    let mut narrow = LearnedNet::shipped()
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut narrow = LearnedNet::initial_with_inputs(&mut rng, 0.1, NUM_FEATURES)
         .unwrap()
         .to_safetensors(&Default::default())
         .unwrap();
