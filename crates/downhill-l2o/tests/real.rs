@@ -3,10 +3,12 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use downhill_l2o::{
-    DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, RealKinds, Task, held_out_groups,
-    held_out_groups_with, meta_loss, meta_train, meta_train_with, training_tasks,
-    training_tasks_with,
+    Aggregate, DataPool, L2oRng, LearnedNet, LearnedOptimizer, MIN_REAL_ROWS, MetaTrainConfig,
+    RealData, RealKinds, Task, held_out_groups, held_out_groups_with, meta_loss, meta_train,
+    meta_train_with, normalized_objective, training_tasks, training_tasks_with, unroll,
 };
 use downhill_tensor::Tensor;
 use rand::SeedableRng;
@@ -326,7 +328,7 @@ fn soft_max(v: &[f64]) -> f64 {
 }
 
 #[test]
-fn per_set_real_kinds_give_each_data_set_its_own_soft_maximum() {
+fn per_set_real_kinds_give_each_data_set_its_own_kind_in_both_aggregates() {
     // An iteration whose real-data tasks (every third task) come from both sets, one set
     // more than once, so that per-set and pooled soft maxima differ.
     let (tasks, small) = (0..100)
@@ -374,6 +376,42 @@ fn per_set_real_kinds_give_each_data_set_its_own_soft_maximum() {
         "{per_set} vs {per_set_want}"
     );
     assert!((pooled - per_set).abs() > 1e-6, "{pooled} vs {per_set}");
+
+    // The mean-ratio aggregate groups the kinds the same way: per kind the clamped log ratio
+    // of the summed normalized objectives over the summed baselines (all 0.5 here).
+    let net = Arc::new(LearnedNet::from_flat(&theta).unwrap());
+    let q: Vec<f64> = tasks
+        .iter()
+        .map(|t| {
+            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
+            normalized_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), 0.5)
+        })
+        .collect();
+    let term = |v: Vec<f64>| {
+        (v.iter().sum::<f64>() / (0.5 * v.len() as f64))
+            .ln()
+            .clamp(-3.0, 3.0)
+    };
+    let q_of = |kind: usize| -> Vec<f64> { (kind..12).step_by(3).map(|i| q[i]).collect() };
+    let q_on = |want_small: bool| -> Vec<f64> {
+        q_of(2)
+            .into_iter()
+            .zip(&small)
+            .filter(|&(_, &s)| s == want_small)
+            .map(|(j, _)| j)
+            .collect()
+    };
+    let want =
+        (wq * term(q_of(0)) + term(q_of(1)) + wr / 2.0 * (term(q_on(true)) + term(q_on(false))))
+            / total;
+    let cfg_mean_ratio = MetaTrainConfig {
+        aggregate: Aggregate::MeanRatio,
+        ..cfg(RealKinds::PerSet)
+    };
+    let got = meta_loss(&theta, &tasks, &[0.5; 12], &cfg_mean_ratio).unwrap();
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    let pooled_want = (wq * term(q_of(0)) + term(q_of(1)) + wr * term(q_of(2))) / total;
+    assert!((want - pooled_want).abs() > 1e-6, "{want} vs {pooled_want}");
 
     // With one set among the tasks, per-set is pooled: the set's kind has the whole weight.
     let tasks = training_tasks_with(0, 3, 3, &pool()).unwrap();
