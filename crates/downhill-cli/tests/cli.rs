@@ -395,11 +395,13 @@ fn l2o_train_with_oscillation_features_and_a_warm_start() {
     assert!(!fresh.join("weights.safetensors").exists());
 }
 
-#[test]
-fn l2o_train_rejects_a_bad_real_weight_by_name() {
+/// `downhill l2o train` on iris for one iteration with `extra` arguments, into a fresh
+/// directory: it must fail with every one of `names` in its error and write no weights.
+/// Returns the temporary directory that holds the output directory `l2o`.
+fn l2o_train_on_iris_fails_naming(extra: &[&str], names: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("l2o");
-    let o = downhill(&[
+    let mut args = vec![
         "l2o",
         "train",
         "--out",
@@ -408,39 +410,27 @@ fn l2o_train_rejects_a_bad_real_weight_by_name() {
         "1",
         "--real-data",
         "iris",
-        "--real-weight",
-        "0",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = downhill(&args);
     assert!(!o.status.success());
-    assert!(
-        text(&o.stderr).contains("real_weight"),
-        "{}",
-        text(&o.stderr)
-    );
+    let err = text(&o.stderr);
+    assert!(names.iter().all(|n| err.contains(n)), "{err}");
     assert!(!out.join("weights.safetensors").exists());
+    dir
+}
+
+#[test]
+fn l2o_train_rejects_a_bad_real_weight_by_name() {
+    l2o_train_on_iris_fails_naming(&["--real-weight", "0"], &["real_weight"]);
 }
 
 #[test]
 fn l2o_train_rejects_unknown_real_kinds_by_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("l2o");
-    let o = downhill(&[
-        "l2o",
-        "train",
-        "--out",
-        out.to_str().unwrap(),
-        "--iterations",
-        "1",
-        "--real-data",
-        "iris",
-        "--real-kinds",
-        "per-dataset",
-    ]);
-    assert!(!o.status.success());
-    let err = text(&o.stderr);
-    assert!(
-        err.contains("--real-kinds") && err.contains("per-dataset") && err.contains("per-set"),
-        "{err}"
+    let dir = l2o_train_on_iris_fails_naming(
+        &["--real-kinds", "per-dataset"],
+        &["--real-kinds", "per-dataset", "per-set"],
     );
-    assert!(!out.exists());
+    // Rejected while parsing the arguments: not even the output directory is made.
+    assert!(!dir.path().join("l2o").exists());
 }

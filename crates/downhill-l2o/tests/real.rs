@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use downhill_l2o::{
-    Aggregate, DataPool, L2oRng, LearnedNet, LearnedOptimizer, MIN_REAL_ROWS, MetaTrainConfig,
-    RealData, RealKinds, Task, held_out_groups, held_out_groups_with, meta_loss, meta_train,
-    meta_train_with, normalized_objective, training_tasks, training_tasks_with, unroll,
+    Aggregate, DataPool, L2oRng, MIN_REAL_ROWS, MetaTrainConfig, RealData, RealKinds, Task,
+    held_out_groups, held_out_groups_with, meta_loss, meta_objective, meta_train, meta_train_with,
+    normalized_objective, training_tasks, training_tasks_with,
 };
 use downhill_tensor::Tensor;
 use rand::SeedableRng;
@@ -342,16 +340,24 @@ fn per_set_real_kinds_give_each_data_set_its_own_kind_in_both_aggregates() {
             (n == 1 || n == 2 || n == 3).then_some((tasks, small))
         })
         .expect("an iteration drawing both sets");
-    let (theta, direct) = common::initial_theta_and_objectives(&tasks, 10);
-    let of = |kind: usize| -> Vec<f64> { (kind..12).step_by(3).map(|i| direct[i]).collect() };
-    let real = of(2);
-    let on = |want_small: bool| -> Vec<f64> {
-        real.iter()
-            .zip(&small)
-            .filter(|&(_, &s)| s == want_small)
-            .map(|(&j, _)| j)
-            .collect()
+    let (theta, losses) = common::initial_theta_and_losses(&tasks, 10);
+    // Per-task values split by kind: quadratics, synthetic MLPs, all real-data tasks, and
+    // the real-data tasks on the small and on the large set.
+    let by_kind = |per_task: &[f64]| -> [Vec<f64>; 5] {
+        let of = |kind: usize| -> Vec<f64> { (kind..12).step_by(3).map(|i| per_task[i]).collect() };
+        let real = of(2);
+        let on = |want_small: bool| -> Vec<f64> {
+            real.iter()
+                .zip(&small)
+                .filter(|&(_, &s)| s == want_small)
+                .map(|(&j, _)| j)
+                .collect()
+        };
+        let (on_small, on_large) = (on(true), on(false));
+        [of(0), of(1), real, on_small, on_large]
     };
+    let direct: Vec<f64> = losses.iter().map(|l| meta_objective(l, -16.0)).collect();
+    let [quad, mlp, real, on_small, on_large] = by_kind(&direct);
     let (wq, wr) = (1.5, 2.0);
     let cfg = |real_kinds| MetaTrainConfig {
         unroll: 10,
@@ -361,10 +367,10 @@ fn per_set_real_kinds_give_each_data_set_its_own_kind_in_both_aggregates() {
         real_kinds,
         ..MetaTrainConfig::default()
     };
-    let shared = wq * soft_max(&of(0)) + soft_max(&of(1));
+    let shared = wq * soft_max(&quad) + soft_max(&mlp);
     let total = wq + 1.0 + wr;
     let pooled_want = (shared + wr * soft_max(&real)) / total;
-    let per_set_want = (shared + wr / 2.0 * (soft_max(&on(true)) + soft_max(&on(false)))) / total;
+    let per_set_want = (shared + wr / 2.0 * (soft_max(&on_small) + soft_max(&on_large))) / total;
     let pooled = meta_loss(&theta, &tasks, &[0.0; 12], &cfg(RealKinds::Pooled)).unwrap();
     let per_set = meta_loss(&theta, &tasks, &[0.0; 12], &cfg(RealKinds::PerSet)).unwrap();
     assert!(
@@ -379,38 +385,25 @@ fn per_set_real_kinds_give_each_data_set_its_own_kind_in_both_aggregates() {
 
     // The mean-ratio aggregate groups the kinds the same way: per kind the clamped log ratio
     // of the summed normalized objectives over the summed baselines (all 0.5 here).
-    let net = Arc::new(LearnedNet::from_flat(&theta).unwrap());
-    let q: Vec<f64> = tasks
+    let q: Vec<f64> = losses
         .iter()
-        .map(|t| {
-            let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-            normalized_objective(&unroll(t.as_ref(), &mut opt, 10).unwrap(), 0.5)
-        })
+        .map(|l| normalized_objective(l, 0.5))
         .collect();
-    let term = |v: Vec<f64>| {
+    let term = |v: &[f64]| {
         (v.iter().sum::<f64>() / (0.5 * v.len() as f64))
             .ln()
             .clamp(-3.0, 3.0)
     };
-    let q_of = |kind: usize| -> Vec<f64> { (kind..12).step_by(3).map(|i| q[i]).collect() };
-    let q_on = |want_small: bool| -> Vec<f64> {
-        q_of(2)
-            .into_iter()
-            .zip(&small)
-            .filter(|&(_, &s)| s == want_small)
-            .map(|(j, _)| j)
-            .collect()
-    };
-    let want =
-        (wq * term(q_of(0)) + term(q_of(1)) + wr / 2.0 * (term(q_on(true)) + term(q_on(false))))
-            / total;
+    let [quad, mlp, real, on_small, on_large] = by_kind(&q);
+    let shared = wq * term(&quad) + term(&mlp);
+    let want = (shared + wr / 2.0 * (term(&on_small) + term(&on_large))) / total;
     let cfg_mean_ratio = MetaTrainConfig {
         aggregate: Aggregate::MeanRatio,
         ..cfg(RealKinds::PerSet)
     };
     let got = meta_loss(&theta, &tasks, &[0.5; 12], &cfg_mean_ratio).unwrap();
     assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-    let pooled_want = (wq * term(q_of(0)) + term(q_of(1)) + wr * term(q_of(2))) / total;
+    let pooled_want = (shared + wr * term(&real)) / total;
     assert!((want - pooled_want).abs() > 1e-6, "{want} vs {pooled_want}");
 
     // With one set among the tasks, per-set is pooled: the set's kind has the whole weight.

@@ -163,6 +163,35 @@ fn default_validation_tasks() -> usize {
     MetaTrainConfig::default().validation_tasks
 }
 
+/// `Display` and `FromStr` for a settings enum from its variants' command-line names (the
+/// kebab-case names serde uses too); the parse error names the setting and lists the names.
+macro_rules! names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self {
+                    $(Self::$variant => $name,)+
+                })
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> std::result::Result<Self, String> {
+                match s {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err(format!(
+                        "unknown {} {s:?}: expected {}",
+                        $what,
+                        [$(format!("{:?}", $name)),+].join(" or ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
 /// How the meta-loss aggregates the unrolls of an iteration ([`MetaTrainConfig::aggregate`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -189,28 +218,7 @@ pub enum Aggregate {
     MeanRatio,
 }
 
-impl std::fmt::Display for Aggregate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::SoftMaxRegret => "soft-max-regret",
-            Self::MeanRatio => "mean-ratio",
-        })
-    }
-}
-
-impl std::str::FromStr for Aggregate {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "soft-max-regret" => Ok(Self::SoftMaxRegret),
-            "mean-ratio" => Ok(Self::MeanRatio),
-            _ => Err(format!(
-                "unknown aggregate {s:?}: expected \"soft-max-regret\" or \"mean-ratio\""
-            )),
-        }
-    }
-}
+names!(Aggregate, "aggregate", { SoftMaxRegret => "soft-max-regret", MeanRatio => "mean-ratio" });
 
 /// How the real-data tasks of an iteration are grouped into kinds of the meta-loss
 /// ([`MetaTrainConfig::real_kinds`]). The meta-loss takes a soft maximum within each kind and
@@ -231,28 +239,7 @@ pub enum RealKinds {
     PerSet,
 }
 
-impl std::fmt::Display for RealKinds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Pooled => "pooled",
-            Self::PerSet => "per-set",
-        })
-    }
-}
-
-impl std::str::FromStr for RealKinds {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "pooled" => Ok(Self::Pooled),
-            "per-set" => Ok(Self::PerSet),
-            _ => Err(format!(
-                "unknown real kinds {s:?}: expected \"pooled\" or \"per-set\""
-            )),
-        }
-    }
-}
+names!(RealKinds, "real kinds", { Pooled => "pooled", PerSet => "per-set" });
 
 /// How meta-training scores its iterates to select the one it returns
 /// ([`MetaTrainConfig::selection`]; the iterate with the lowest score wins, the initial
@@ -283,28 +270,7 @@ pub enum Selection {
     GroupMean,
 }
 
-impl std::fmt::Display for Selection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Regret => "regret",
-            Self::GroupMean => "group-mean",
-        })
-    }
-}
-
-impl std::str::FromStr for Selection {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "regret" => Ok(Self::Regret),
-            "group-mean" => Ok(Self::GroupMean),
-            _ => Err(format!(
-                "unknown selection {s:?}: expected \"regret\" or \"group-mean\""
-            )),
-        }
-    }
-}
+names!(Selection, "selection", { Regret => "regret", GroupMean => "group-mean" });
 
 /// The floor of each group's log ratio in [`Selection::GroupMean`].
 pub const GROUP_SCORE_FLOOR: f64 = -1.0;

@@ -362,7 +362,8 @@ fn kind_weights<'a>(
 
 /// Whether `kind` is a real-data kind (`mlp-real`, or `mlp-real:<set>` per set).
 fn is_real_kind(kind: &str) -> bool {
-    kind == REAL_KIND || kind.starts_with(&format!("{REAL_KIND}:"))
+    kind.strip_prefix(REAL_KIND)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
 }
 
 /// The kind of the real-data tasks (pooled), and the prefix of the per-set kinds.

@@ -45,17 +45,28 @@ pub fn update_rms_observing(net: LearnedNet, grads: &[Tensor<f64>], losses: &[f6
 /// −16, the default) over `steps` steps: with τ = 0 and one task per kind, `meta_loss` is the
 /// kind-weighted mean of these.
 pub fn initial_theta_and_objectives(tasks: &[Box<dyn Task>], steps: usize) -> (Vec<f64>, Vec<f64>) {
+    let (theta, losses) = initial_theta_and_losses(tasks, steps);
+    let objectives = losses.iter().map(|l| meta_objective(l, -16.0)).collect();
+    (theta, objectives)
+}
+
+/// The initial network's flat meta-parameters and, per task, the losses of its unroll over
+/// `steps` steps (for objectives other than [`meta_objective`]).
+pub fn initial_theta_and_losses(
+    tasks: &[Box<dyn Task>],
+    steps: usize,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
     let net = LearnedNet::initial(&mut L2oRng::seed_from_u64(0));
     let theta = net.to_flat();
     let net = Arc::new(net);
-    let objectives = tasks
+    let losses = tasks
         .iter()
         .map(|t| {
             let mut opt = LearnedOptimizer::<f64>::new(net.clone());
-            meta_objective(&unroll(t.as_ref(), &mut opt, steps).unwrap(), -16.0)
+            unroll(t.as_ref(), &mut opt, steps).unwrap()
         })
         .collect();
-    (theta, objectives)
+    (theta, losses)
 }
 
 /// A meta-training run small enough for a test: one iteration, one antithetic pair, two tasks
