@@ -118,6 +118,11 @@ pub struct TrainArgs {
     /// from iris, wine, breast-cancer; features z-scored per column; default: none).
     #[arg(long, value_delimiter = ',')]
     pub real_data: Vec<String>,
+    /// Sampling weights of the --real-data sets for the real-data tasks, one per set in the
+    /// same order (comma-separated, each > 0; default: uniform). E.g. `--real-data
+    /// iris,wine,breast-cancer --real-set-weights 3,1,1` draws iris for 3/5 of them.
+    #[arg(long, value_delimiter = ',')]
+    pub real_set_weights: Vec<f64>,
     /// Update-growth limit γ of the optimizer being trained: a tensor's update RMS may grow by
     /// at most this factor per step (≥ 1; default: no limit). Saved with the weights.
     #[arg(long)]
@@ -231,6 +236,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         initial_lr: a.initial_lr,
         final_weight: a.final_weight,
         real_data: a.real_data.clone(),
+        real_set_weights: a.real_set_weights.clone(),
         growth_limit: a.growth_limit,
         reversal_shrink: a.reversal_shrink,
         loss_shrink: a.loss_shrink,

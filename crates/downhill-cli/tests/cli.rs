@@ -426,6 +426,14 @@ fn l2o_train_rejects_a_bad_real_weight_by_name() {
 }
 
 #[test]
+fn l2o_train_rejects_real_set_weights_that_do_not_match_the_sets_by_name() {
+    l2o_train_on_iris_fails_naming(
+        &["--real-set-weights", "3,1"],
+        &["real_set_weights", "2 weights for 1 real data sets"],
+    );
+}
+
+#[test]
 fn l2o_train_rejects_unknown_real_kinds_by_name() {
     let dir = l2o_train_on_iris_fails_naming(
         &["--real-kinds", "per-dataset"],

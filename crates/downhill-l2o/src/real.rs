@@ -29,6 +29,7 @@
 //! ```
 
 use downhill_tensor::Tensor;
+use rand::distr::{Distribution, weighted::WeightedIndex};
 use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
@@ -207,6 +208,8 @@ pub struct RealDataSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataPool {
     sets: Vec<(RealData, Vec<usize>, Vec<usize>)>,
+    /// Sampling weights of the sets for meta-training tasks (empty: uniform).
+    weights: Vec<f64>,
 }
 
 impl DataPool {
@@ -229,7 +232,37 @@ impl DataPool {
             let train = rows.split_off(set.rows() / 3);
             out.push((set, train, rows));
         }
-        Ok(Self { sets: out })
+        Ok(Self {
+            sets: out,
+            weights: Vec::new(),
+        })
+    }
+
+    /// The pool whose meta-training tasks ([`DataPool::sample_training`]) draw set `i` with
+    /// probability proportional to `weights[i]`, the sets in the pool's order:
+    ///
+    /// ```text
+    /// P(set i) = wᵢ / Σⱼ wⱼ          (uniform, 1/s, when `weights` is empty)
+    /// ```
+    ///
+    /// An empty `weights` restores the uniform draw, bitwise the draw of a pool without
+    /// weights. Any non-empty `weights`, equal ones included, draws the set from another
+    /// number of the stream ([`WeightedIndex`]), so the tasks differ from the uniform draw's.
+    /// The held-out and validation groups ([`DataPool::sample_held_out`]) are unaffected:
+    /// they hold every set equally.
+    ///
+    /// # Errors
+    /// A length other than the number of sets, or a weight not finite and > 0, named as
+    /// `real_set_weights`.
+    pub fn with_sampling_weights(mut self, weights: &[f64]) -> Result<Self> {
+        check_set_weights(weights, self.sets.len())?;
+        self.weights = weights.to_vec();
+        Ok(self)
+    }
+
+    /// The sampling weights of [`DataPool::with_sampling_weights`] (empty: uniform).
+    pub fn sampling_weights(&self) -> &[f64] {
+        &self.weights
     }
 
     /// Whether the pool holds no set.
@@ -266,7 +299,8 @@ impl DataPool {
             .collect()
     }
 
-    /// A meta-training task: a set of the pool chosen uniformly, then an MLP on a random subset
+    /// A meta-training task: a set of the pool chosen uniformly (or by the pool's
+    /// [sampling weights](DataPool::with_sampling_weights)), then an MLP on a random subset
     /// of its meta-training rows: `min(64, m) ..= min(256, m)` rows drawn uniformly without
     /// replacement from the `m` rows of the part ([`REAL_TASK_ROWS`]), one hidden layer of
     /// 8–32 units, tanh or relu, as [`MlpTask::sample_on`] draws them. Its name starts with
@@ -278,7 +312,14 @@ impl DataPool {
         if self.sets.is_empty() {
             return Err(config("real data", "the pool is empty"));
         }
-        let (set, train, _) = &self.sets[rng.random_range(0..self.sets.len())];
+        let i = if self.weights.is_empty() {
+            rng.random_range(0..self.sets.len())
+        } else {
+            WeightedIndex::new(&self.weights)
+                .map_err(|e| config("real_set_weights", e.to_string()))?
+                .sample(rng)
+        };
+        let (set, train, _) = &self.sets[i];
         real_task(rng, set, train)
     }
 
@@ -315,6 +356,27 @@ impl DataPool {
             })
             .collect()
     }
+}
+
+/// Checks sampling weights for `sets` real data sets: none (uniform), or one finite weight
+/// > 0 per set.
+pub(crate) fn check_set_weights(weights: &[f64], sets: usize) -> Result<()> {
+    if !weights.is_empty() && weights.len() != sets {
+        return Err(config(
+            "real_set_weights",
+            format!(
+                "{} weights for {sets} real data sets: give one per set, in order, or none",
+                weights.len()
+            ),
+        ));
+    }
+    if let Some(w) = weights.iter().find(|w| !(**w > 0.0 && w.is_finite())) {
+        return Err(config(
+            "real_set_weights",
+            format!("every weight must be finite and > 0, got {w} in {weights:?}"),
+        ));
+    }
+    Ok(())
 }
 
 /// An MLP on a random subset of `part` (the row indices of one part of `set`), as described

@@ -435,3 +435,114 @@ fn real_kinds_parse_print_and_default_to_pooled_in_old_configurations() {
     let old: MetaTrainConfig = serde_json::from_value(json).unwrap();
     assert_eq!(old.real_kinds, RealKinds::Pooled);
 }
+
+/// The fraction of `n` meta-training tasks of `pool`, drawn from one generator, on the set
+/// `small`.
+fn fraction_small(pool: &DataPool, n: usize) -> f64 {
+    let mut rng = L2oRng::seed_from_u64(11);
+    let small = (0..n)
+        .filter(|_| {
+            let task = pool.sample_training(&mut rng).unwrap();
+            task.name().starts_with("mlp-real(small,")
+        })
+        .count();
+    small as f64 / n as f64
+}
+
+#[test]
+fn sampling_weights_draw_the_sets_in_proportion_and_none_is_the_uniform_draw() {
+    let n = 3000;
+    // Binomial standard deviation at n = 3000 is below 0.01; the bounds are ±3 of them.
+    let uniform = fraction_small(&pool(), n);
+    assert!((uniform - 0.5).abs() < 0.03, "uniform: {uniform}");
+    let weighted = pool().with_sampling_weights(&[3.0, 1.0]).unwrap();
+    assert_eq!(weighted.sampling_weights(), [3.0, 1.0]);
+    let f = fraction_small(&weighted, n);
+    assert!((f - 0.75).abs() < 0.03, "weights 3, 1: {f}");
+    let f = fraction_small(&pool().with_sampling_weights(&[1.0, 4.0]).unwrap(), n);
+    assert!((f - 0.2).abs() < 0.03, "weights 1, 4: {f}");
+    // No weights again is the pool without weights, drawing bitwise the same tasks.
+    let cleared = weighted.with_sampling_weights(&[]).unwrap();
+    assert_eq!(cleared, pool());
+    assert_eq!(
+        training_tasks_with(3, 7, 9, &cleared)
+            .unwrap()
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>(),
+        training_tasks_with(3, 7, 9, &pool())
+            .unwrap()
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bad_sampling_weights_are_rejected_by_name_in_the_pool_and_the_configuration() {
+    for bad in [
+        vec![1.0],
+        vec![1.0, 1.0, 1.0],
+        vec![1.0, 0.0],
+        vec![-1.0, 1.0],
+        vec![f64::NAN, 1.0],
+        vec![1.0, f64::INFINITY],
+    ] {
+        let err = pool().with_sampling_weights(&bad).unwrap_err().to_string();
+        assert!(err.contains("real_set_weights"), "{bad:?}: {err}");
+        let cfg = MetaTrainConfig {
+            iterations: 1,
+            pairs: 1,
+            tasks: 3,
+            unroll: 3,
+            validation_tasks: 3,
+            real_data: vec!["small".into(), "large".into()],
+            real_set_weights: bad.clone(),
+            ..Default::default()
+        };
+        let err = meta_train_with(&cfg, &pool(), |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("real_set_weights"), "{bad:?}: {err}");
+    }
+    // Weights without real data: one per set of none.
+    let cfg = MetaTrainConfig {
+        real_set_weights: vec![1.0],
+        ..MetaTrainConfig::default()
+    };
+    let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
+    assert!(err.contains("real_set_weights"), "{err}");
+}
+
+#[test]
+fn meta_training_draws_the_sets_by_the_configured_weights_and_old_configurations_read_uniform() {
+    let tiny = |real_set_weights| MetaTrainConfig {
+        iterations: 2,
+        pairs: 1,
+        tasks: 6,
+        unroll: 3,
+        validate_every: 1,
+        validation_tasks: 3,
+        real_data: vec!["small".into(), "large".into()],
+        real_set_weights,
+        ..Default::default()
+    };
+    let losses = |cfg: &MetaTrainConfig, pool: &DataPool| -> Vec<f64> {
+        let run = meta_train_with(cfg, pool, |_| {}).unwrap();
+        run.records.iter().map(|r| r.meta_loss).collect()
+    };
+    let uniform = losses(&tiny(Vec::new()), &pool());
+    // The configuration is the record of the run: a pool's own weights do not override it.
+    let weighted_pool = pool().with_sampling_weights(&[1.0, 1e6]).unwrap();
+    assert_eq!(losses(&tiny(Vec::new()), &weighted_pool), uniform);
+    // Weights in the configuration change the tasks, and the run is reproducible with them.
+    let weighted = losses(&tiny(vec![1.0, 1e6]), &pool());
+    assert_ne!(weighted, uniform);
+    assert_eq!(losses(&tiny(vec![1.0, 1e6]), &pool()), weighted);
+    // A configuration written before the field existed reads as the uniform draw.
+    let mut json = serde_json::to_value(tiny(vec![3.0, 1.0])).unwrap();
+    assert_eq!(json["real_set_weights"], serde_json::json!([3.0, 1.0]));
+    json.as_object_mut().unwrap().remove("real_set_weights");
+    let old: MetaTrainConfig = serde_json::from_value(json).unwrap();
+    assert!(old.real_set_weights.is_empty());
+}

@@ -96,6 +96,14 @@ pub struct MetaTrainConfig {
     /// the pool must match it.
     #[serde(default)]
     pub real_data: Vec<String>,
+    /// Sampling weights of the [`real_data`](Self::real_data) sets for the real-data tasks of
+    /// the iterations (and of the per-task validation), one per set in the same order:
+    /// a task draws set `i` with probability `wᵢ / Σ w`
+    /// ([`DataPool::with_sampling_weights`](crate::real::DataPool::with_sampling_weights)).
+    /// Empty (the default): uniform, the rule before the weights existed. The held-out groups
+    /// and the group-mean validation hold every set equally either way.
+    #[serde(default)]
+    pub real_set_weights: Vec<f64>,
     /// The update-growth limit `γ` of the optimizer being meta-trained
     /// ([`LearnedNet::growth_limit`](crate::net::LearnedNet::growth_limit); `None`: no limit, the
     /// default and the rule before the limit existed). Every network of the run (perturbed,
@@ -302,6 +310,7 @@ impl Default for MetaTrainConfig {
             initial_lr: INITIAL_LR,
             final_weight: default_final_weight(),
             real_data: Vec::new(),
+            real_set_weights: Vec::new(),
             growth_limit: None,
             reversal_shrink: None,
             loss_shrink: None,
@@ -381,6 +390,7 @@ impl MetaTrainConfig {
                 format!("must be finite and > 0, got {}", self.initial_lr),
             ));
         }
+        crate::real::check_set_weights(&self.real_set_weights, self.real_data.len())?;
         check_growth_limit(self.growth_limit, "growth_limit")?;
         check_shrink(self.reversal_shrink, "reversal_shrink")?;
         check_shrink(self.loss_shrink, "loss_shrink")?;

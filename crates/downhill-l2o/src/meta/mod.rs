@@ -438,6 +438,9 @@ pub fn meta_train(cfg: &MetaTrainConfig, on_iteration: impl FnMut(&MetaRecord)) 
 /// validation tasks come from [`training_tasks_with`] (a third of them MLPs on the pool's
 /// meta-training rows, their own kind in the meta-loss). An empty pool is [`meta_train`].
 ///
+/// The real-data tasks draw their set by [`MetaTrainConfig::real_set_weights`] (uniformly
+/// when empty); the configuration's weights replace any the pool carries.
+///
 /// # Errors
 /// As [`meta_train`], and the pool's set names differing from
 /// [`MetaTrainConfig::real_data`].
@@ -476,6 +479,8 @@ pub fn meta_train_from(
             ),
         ));
     }
+    // The configuration is the record of the run: its sampling weights replace the pool's.
+    let pool = &pool.clone().with_sampling_weights(&cfg.real_set_weights)?;
     let mut rng = L2oRng::seed_from_u64(cfg.seed);
     let initial = match initial {
         Some(net) => net.with_inputs(cfg.inputs())?,
