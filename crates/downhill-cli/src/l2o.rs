@@ -151,6 +151,11 @@ pub struct TrainArgs {
     /// file's step rules are replaced by this run's.
     #[arg(long)]
     pub init_weights: Option<PathBuf>,
+    /// Pull the meta-parameters towards the initial network (the --init-weights network, or
+    /// the Adam-equivalent one) after every meta-step: θ ← θ − meta_lr · λ · (θ − θ₀), a
+    /// decoupled L2-SP (default: none).
+    #[arg(long)]
+    pub anchor_decay: Option<f64>,
 }
 
 /// `downhill l2o eval`.
@@ -242,6 +247,7 @@ fn train(a: &TrainArgs) -> Result<()> {
         loss_shrink: a.loss_shrink,
         reversal_recovery: a.reversal_recovery,
         oscillation_features: a.oscillation_features,
+        anchor_decay: a.anchor_decay,
     };
     let pool = real_data_pool(&cfg.real_data)?;
     let initial = a

@@ -132,6 +132,22 @@ pub struct MetaTrainConfig {
     /// existed).
     #[serde(default)]
     pub oscillation_features: bool,
+    /// A decoupled pull of the meta-parameters towards the initial network `θ₀` (the warm
+    /// start of [`meta_train_from`](super::meta_train_from), or the Adam-equivalent network),
+    /// applied after every Adam meta-step, as AdamW applies its weight decay:
+    ///
+    /// ```text
+    /// θ ← θ − meta_lr · λ · (θ − θ₀)
+    /// ```
+    ///
+    /// `None` (the default): no pull, the rule before it existed. Adam moves a coordinate by
+    /// at most about `meta_lr` per iteration, so a coordinate drifts at most about `1/λ` from
+    /// `θ₀`. This is L2-SP (Li, Grandvalet and Davis 2018, "Explicit inductive bias for
+    /// transfer learning with convolutional networks"), decoupled: with a warm start it keeps
+    /// what the initial network does where the new meta-training does not pay to change it
+    /// (e.g. new input rows, widened with zeros, stay near zero unless they earn their use).
+    #[serde(default)]
+    pub anchor_decay: Option<f64>,
 }
 
 fn default_final_weight() -> f64 {
@@ -316,6 +332,7 @@ impl Default for MetaTrainConfig {
             loss_shrink: None,
             reversal_recovery: None,
             oscillation_features: false,
+            anchor_decay: None,
         }
     }
 }
@@ -409,6 +426,21 @@ impl MetaTrainConfig {
         }
         if let Some(c) = self.regret_floor.filter(|c| !c.is_finite()) {
             return Err(config("regret_floor", format!("must be finite, got {c}")));
+        }
+        if let Some(l) = self.anchor_decay.filter(|l| !(*l > 0.0 && l.is_finite())) {
+            return Err(config(
+                "anchor_decay",
+                format!("must be finite and > 0, got {l}"),
+            ));
+        }
+        if let Some(l) = self.anchor_decay.filter(|l| self.meta_lr * l > 1.0) {
+            return Err(config(
+                "anchor_decay",
+                format!(
+                    "meta_lr · anchor_decay must be at most 1 (a pull past the anchor), got {} · {l}",
+                    self.meta_lr
+                ),
+            ));
         }
         if !(self.meta_lr > 0.0 && self.meta_lr.is_finite()) {
             return Err(config(
