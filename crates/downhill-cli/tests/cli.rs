@@ -434,6 +434,11 @@ fn l2o_train_rejects_real_set_weights_that_do_not_match_the_sets_by_name() {
 }
 
 #[test]
+fn l2o_train_rejects_a_bad_anchor_decay_by_name() {
+    l2o_train_on_iris_fails_naming(&["--anchor-decay", "0"], &["anchor_decay"]);
+}
+
+#[test]
 fn l2o_train_rejects_unknown_real_kinds_by_name() {
     let dir = l2o_train_on_iris_fails_naming(
         &["--real-kinds", "per-dataset"],

@@ -187,3 +187,69 @@ fn the_final_weight_moves_the_objective_between_the_mean_and_the_end_point() {
         assert!(meta_train(&cfg, |_| {}).is_err(), "final_weight {bad}");
     }
 }
+
+#[test]
+fn the_anchor_decay_pulls_each_meta_step_towards_the_initial_network() {
+    let start = common::free_net();
+    let run = |anchor_decay, iterations| {
+        let cfg = MetaTrainConfig {
+            anchor_decay,
+            iterations,
+            ..common::tiny_meta_config()
+        };
+        let pool = downhill_l2o::DataPool::default();
+        downhill_l2o::meta_train_from(&cfg, &pool, Some(start.clone()), |_| {})
+            .unwrap()
+            .net
+            .to_flat()
+    };
+    let theta0 = start.to_flat();
+    let free = run(None, 1);
+    let pulled = run(Some(50.0), 1);
+    // After one meta-step the two runs differ only by the pull (the ES step and Adam's first
+    // step do not depend on it): θ ← θ − meta_lr · λ · (θ − θ₀), coordinate by coordinate.
+    let pull = MetaTrainConfig::default().meta_lr * 50.0;
+    let want: Vec<f64> = free
+        .iter()
+        .zip(&theta0)
+        .map(|(t, t0)| t - pull * (t - t0))
+        .collect();
+    assert_eq!(pulled, want);
+    assert_ne!(pulled, free);
+    // Over several steps the pulled run stays nearer the start.
+    let dist = |a: &[f64]| {
+        a.iter()
+            .zip(&theta0)
+            .map(|(x, y)| (x - y).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let (free, pulled) = (run(None, 4), run(Some(50.0), 4));
+    assert!(
+        dist(&pulled) < 0.9 * dist(&free),
+        "{} {}",
+        dist(&pulled),
+        dist(&free)
+    );
+}
+
+#[test]
+fn bad_anchor_decays_are_rejected_by_name_and_old_configurations_have_none() {
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e4] {
+        let cfg = MetaTrainConfig {
+            anchor_decay: Some(bad),
+            ..common::tiny_meta_config()
+        };
+        let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
+        assert!(err.contains("anchor_decay"), "{bad}: {err}");
+    }
+    let mut json = serde_json::to_value(MetaTrainConfig {
+        anchor_decay: Some(3.0),
+        ..MetaTrainConfig::default()
+    })
+    .unwrap();
+    assert_eq!(json["anchor_decay"], 3.0);
+    json.as_object_mut().unwrap().remove("anchor_decay");
+    let old: MetaTrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.anchor_decay, None);
+}
