@@ -256,6 +256,9 @@ fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<Probe> {
             break;
         }
         let before = params[0].clone();
+        // As `unroll` (and so `cells` and `downhill l2o eval`) does: a network reading the
+        // loss change, or with a loss shrink, sees every loss.
+        opt.observe_loss(l)?;
         opt.step_tensors(&mut params, &grads)?;
         let d = params[0].as_slice().iter().zip(before.as_slice());
         let rms = (d.map(|(a, b)| (a - b).powi(2)).sum::<f64>() / before.len() as f64).sqrt();
