@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p downhill-l2o --example dev_cells -- cells 0 9 shipped [w.safetensors …]
 //! cargo run --release -p downhill-l2o --example dev_cells -- tail mlp-blobs 0 9 shipped
+//! cargo run --release -p downhill-l2o --example dev_cells -- tail mlp-iris 0 9 shipped 100
 //! ```
 //!
 //! The groups are those of `downhill l2o eval`: the synthetic ones and the real-data ones
@@ -24,7 +25,9 @@
 //! and the learned run's largest loss; then one summary line over all listed instances (how
 //! many the learned optimizer loses, how many of those stall above loss 0.02 and their share of
 //! its summed final loss, how many of those have 10 or more dead units, and the median
-//! late-RMS ratio on won and on stalled instances).
+//! late-RMS ratio on won and on stalled instances). An optional last argument draws that many
+//! instances per group instead of 20 (other tasks than the evaluation's 20, still development
+//! draws), to count rare stalls: 100 per draw over draws 0–9 gives 1000 instances.
 
 use std::sync::Arc;
 
@@ -79,7 +82,14 @@ fn pool() -> Res<DataPool> {
 }
 
 fn groups(draw: u64) -> Res<Vec<TaskGroup>> {
-    Ok(held_out_groups_with(draw, INSTANCES, &pool()?)?)
+    groups_of(draw, INSTANCES)
+}
+
+/// The groups of development draw `draw` with `instances` tasks each (with more than
+/// [`INSTANCES`] the tasks of every group but the quadratics differ from the evaluation's,
+/// as they are drawn from one stream; they stay development tasks).
+fn groups_of(draw: u64, instances: usize) -> Res<Vec<TaskGroup>> {
+    Ok(held_out_groups_with(draw, instances, &pool()?)?)
 }
 
 /// Weights from a file, or `shipped`.
@@ -278,14 +288,14 @@ fn probe(task: &dyn Task, opt: &mut dyn Optimizer<f64>) -> Res<Probe> {
     })
 }
 
-fn tail(group_name: &str, draw_list: &[u64], spec: &str) -> Res<()> {
+fn tail(group_name: &str, draw_list: &[u64], spec: &str, instances: usize) -> Res<()> {
     let net = load(spec)?;
     println!(
         "draw  i  task                                   learned   adam(lr)      l/a   dead l/a/init  early-rms l/a   late-rms l/a   peak l"
     );
     let mut all = Vec::new();
     for &d in draw_list {
-        let groups = groups(d)?;
+        let groups = groups_of(d, instances)?;
         let g = groups
             .iter()
             .find(|g| g.name == group_name)
@@ -413,7 +423,12 @@ fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("cells") if args.len() >= 4 => cells(&draws(&args[1], &args[2])?, &args[3..]),
-        Some("tail") if args.len() == 5 => tail(&args[1], &draws(&args[2], &args[3])?, &args[4]),
+        Some("tail") if args.len() == 5 || args.len() == 6 => tail(
+            &args[1],
+            &draws(&args[2], &args[3])?,
+            &args[4],
+            args.get(5).map_or(Ok(INSTANCES), |n| n.parse())?,
+        ),
         Some("curve") if args.len() == 6 => curve(
             &args[1],
             args[2].parse()?,
@@ -422,7 +437,7 @@ fn main() -> Res<()> {
             args[5].parse()?,
         ),
         _ => {
-            Err("usage: dev_cells cells FIRST LAST WEIGHTS… | tail GROUP FIRST LAST WEIGHTS".into())
+            Err("usage: dev_cells cells FIRST LAST WEIGHTS… | tail GROUP FIRST LAST WEIGHTS [INSTANCES]".into())
         }
     }
 }
