@@ -1,8 +1,9 @@
 //! One step of the learned optimizer (the shipped weights) against one step of Adam, on the
 //! same f32 parameter vector, at three sizes.
 //!
-//! The learned step runs a 21-input MLP (32, 32 hidden units) on every coordinate, so it costs
-//! about 3.7k floating-point operations per parameter where Adam costs about ten; the ratio of
+//! The learned step runs the shipped network (24 inputs, 32 and 32 hidden units, a linear skip)
+//! on every coordinate, so it costs about 4k floating-point operations per parameter where Adam
+//! costs about ten; the ratio of
 //! the two times is what `--optimizer learned` costs over `--optimizer adam` per step, before
 //! the forward and backward passes both share. PyTorch has no learned optimizer to anchor it;
 //! Adam is anchored by `cargo bench -p downhill-optim` (`adam10m_fused_ms` of the anchor).

@@ -32,8 +32,9 @@
 //! - [`features`]: the 21 inputs, bounded, all but the parameter scale scale-free
 //!   ([`FEATURE_NAMES`]), and three optional oscillation inputs ([`OSCILLATION_FEATURE_NAMES`]:
 //!   a tensor's gradient-momentum cosine, its running average, the loss change) for a
-//!   24-input network ([`LearnedNet::inputs`], `downhill l2o train --oscillation-features`).
-//! - [`LearnedNet`]: `21 → 32 → 32 → 5` (ReLU) plus a linear skip path, bounded outputs: four
+//!   24-input network ([`LearnedNet::inputs`], `downhill l2o train --oscillation-features`;
+//!   the shipped network reads all 24).
+//! - [`LearnedNet`]: `21 (or 24) → 32 → 32 → 5` (ReLU) plus a linear skip path, bounded outputs: four
 //!   weights mixing Adam-like directions `m̂_β/r̂` and a log learning rate, so the step always
 //!   shrinks with the gradient's history as Adam's does; initialized to be Adam (lr 0.3 by
 //!   default, 0.1 for the shipped run; up to a small random output layer), so meta-training
