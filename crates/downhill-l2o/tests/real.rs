@@ -464,18 +464,11 @@ fn sampling_weights_draw_the_sets_in_proportion_and_none_is_the_uniform_draw() {
     // No weights again is the pool without weights, drawing bitwise the same tasks.
     let cleared = weighted.with_sampling_weights(&[]).unwrap();
     assert_eq!(cleared, pool());
-    assert_eq!(
-        training_tasks_with(3, 7, 9, &cleared)
-            .unwrap()
-            .iter()
-            .map(|t| t.name())
-            .collect::<Vec<_>>(),
-        training_tasks_with(3, 7, 9, &pool())
-            .unwrap()
-            .iter()
-            .map(|t| t.name())
-            .collect::<Vec<_>>()
-    );
+    let names = |pool: &DataPool| -> Vec<String> {
+        let tasks = training_tasks_with(3, 7, 9, pool).unwrap();
+        tasks.iter().map(|t| t.name()).collect()
+    };
+    assert_eq!(names(&cleared), names(&pool()));
 }
 
 #[test]
@@ -491,14 +484,9 @@ fn bad_sampling_weights_are_rejected_by_name_in_the_pool_and_the_configuration()
         let err = pool().with_sampling_weights(&bad).unwrap_err().to_string();
         assert!(err.contains("real_set_weights"), "{bad:?}: {err}");
         let cfg = MetaTrainConfig {
-            iterations: 1,
-            pairs: 1,
-            tasks: 3,
-            unroll: 3,
-            validation_tasks: 3,
             real_data: vec!["small".into(), "large".into()],
             real_set_weights: bad.clone(),
-            ..Default::default()
+            ..common::tiny_meta_config()
         };
         let err = meta_train_with(&cfg, &pool(), |_| {})
             .unwrap_err()
@@ -508,7 +496,7 @@ fn bad_sampling_weights_are_rejected_by_name_in_the_pool_and_the_configuration()
     // Weights without real data: one per set of none.
     let cfg = MetaTrainConfig {
         real_set_weights: vec![1.0],
-        ..MetaTrainConfig::default()
+        ..common::tiny_meta_config()
     };
     let err = meta_train(&cfg, |_| {}).unwrap_err().to_string();
     assert!(err.contains("real_set_weights"), "{err}");

@@ -498,12 +498,11 @@ pub fn meta_train_from(
         initial.clone(),
     );
     let flat = initial.to_flat();
-    // The anchor of `anchor_decay`: the initial network (the warm start, widened, if any).
-    let anchor = if cfg.anchor_decay.is_some() {
-        flat.clone()
-    } else {
-        Vec::new()
-    };
+    // `anchor_decay`'s pull per meta-step and its anchor, the initial network (the warm
+    // start, widened, if any).
+    let anchor = cfg
+        .anchor_decay
+        .map(|lambda| (cfg.meta_lr * lambda, flat.clone()));
     let mut theta = vec![Tensor::<f64>::from_vec(&[flat.len()], flat)?];
     let mut adam = Adam {
         lr: cfg.meta_lr,
@@ -549,9 +548,8 @@ pub fn meta_train_from(
         }
         let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         adam.step_tensors(&mut theta, &[Tensor::from_vec(&[n], grad)?])?;
-        if let Some(lambda) = cfg.anchor_decay {
-            let pull = cfg.meta_lr * lambda;
-            for (t, t0) in theta[0].as_mut_slice().iter_mut().zip(&anchor) {
+        if let Some((pull, anchor)) = &anchor {
+            for (t, t0) in theta[0].as_mut_slice().iter_mut().zip(anchor) {
                 *t -= pull * (*t - t0);
             }
         }
